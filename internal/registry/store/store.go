@@ -1,0 +1,223 @@
+// Package store owns the registry's persistent state: messages, cases,
+// contacts, the case timeline, attachments (blobs) and quarantine. It defines
+// the Store interface that the PostgreSQL (store/postgres) and SQLite
+// (store/sqlite) drivers implement, and the conformance suite
+// (store/storetest) that every driver must pass.
+//
+// All SQL lives in the driver packages. This package must not import the
+// registry, bus or web packages.
+package store
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// ErrNotFound is returned when a case, message or blob does not exist.
+var ErrNotFound = errors.New("not found")
+
+// Store is one database holding the registry's state.
+type Store interface {
+	// Migrate applies every embedded migration that is not applied yet.
+	// On PostgreSQL it holds an advisory lock, so concurrent starts are safe.
+	Migrate(ctx context.Context) error
+	// Begin starts a write transaction. On SQLite it takes the write lock
+	// at once (BEGIN IMMEDIATE).
+	Begin(ctx context.Context) (Tx, error)
+	// Ping checks that the database answers.
+	Ping(ctx context.Context) error
+	// Stats counts what is stored.
+	Stats(ctx context.Context) (Stats, error)
+	// ListCases returns cases, newest first, without their messages.
+	ListCases(ctx context.Context, f CaseFilter) ([]Case, error)
+	// GetCase returns one case with its messages (oldest first) and timeline.
+	// ErrNotFound when there is no case with that reference.
+	GetCase(ctx context.Context, ref string) (CaseDetail, error)
+	// HasBlobs reports which of the given SHA-256 sums are already stored,
+	// so the registry need not fetch them again.
+	HasBlobs(ctx context.Context, sums []string) (map[string]bool, error)
+	// Blob returns the stored bytes for a SHA-256. ErrNotFound if absent.
+	Blob(ctx context.Context, sha256 string) (Blob, error)
+	// ListQuarantine returns quarantined items, newest first.
+	ListQuarantine(ctx context.Context, limit int) ([]QuarantineItem, error)
+	Close() error
+}
+
+// Tx is one write transaction. Nothing is visible to others until Commit.
+// After Commit or Rollback the Tx must not be used; Rollback after Commit is a
+// no-op, so `defer tx.Rollback(ctx)` is safe.
+type Tx interface {
+	// InsertMessage stores m unless a message with the same EventID exists.
+	// It returns the new message id and true, or 0 and false for a
+	// duplicate (in which case nothing was written).
+	InsertMessage(ctx context.Context, m *Message) (id int64, inserted bool, err error)
+	// PutBlob stores bytes by SHA-256; an existing blob is left alone.
+	PutBlob(ctx context.Context, b Blob) error
+	// FindCaseByRef returns the id of the case with that reference in that
+	// domain, or ErrNotFound.
+	FindCaseByRef(ctx context.Context, domain, ref string) (int64, error)
+	// FindCaseByExternalIDs returns the case id of the most recent stored
+	// message in domain whose ExternalID is one of ids, or ErrNotFound.
+	FindCaseByExternalIDs(ctx context.Context, domain string, ids []string) (int64, error)
+	// CreateCase allocates the next reference for (prefix, year) and inserts
+	// the case; it returns the id and the reference.
+	CreateCase(ctx context.Context, c NewCase) (id int64, ref string, err error)
+	// AttachMessage sets the case of a message and adds a timeline entry.
+	AttachMessage(ctx context.Context, caseID, messageID int64, at time.Time) error
+	// UpsertContact finds a contact in domain by e-mail, phone or Facebook id
+	// (in that order), or creates one, and returns its id. 0 when p is empty.
+	UpsertContact(ctx context.Context, domain string, p Contact) (int64, error)
+	// Quarantine records an event the registry could not accept.
+	Quarantine(ctx context.Context, q QuarantineItem) error
+	Commit(ctx context.Context) error
+	Rollback(ctx context.Context) error
+}
+
+// Message is a stored message. Times are UTC.
+type Message struct {
+	ID               int64
+	EventID          string
+	CaseID           int64
+	Channel          string
+	Direction        string
+	Inbox            string
+	Domain           string
+	ExternalID       string
+	InReplyTo        string
+	References       []string
+	ConversationID   string
+	CaseRefHint      string
+	SenderName       string
+	SenderEmail      string
+	SenderPhone      string
+	SenderFacebookID string
+	SenderAddress    string
+	ContactID        int64
+	Subject          string
+	Text             string
+	HTML             string
+	SentAt           *time.Time
+	ReceivedAt       *time.Time
+	EventTime        time.Time
+	AutoSubmitted    string
+	ParseError       string
+	RawSHA256        string
+	RawContentType   string
+	RawSize          int64
+	Attachments      []Attachment
+	// Event is the complete event JSON as received (for re-processing).
+	Event    []byte
+	StoredAt time.Time
+}
+
+// Attachment is a file of a message; its bytes are the Blob with SHA256.
+type Attachment struct {
+	Name        string
+	ContentType string
+	Size        int64
+	SHA256      string
+}
+
+// Blob is stored content, deduplicated by SHA-256 (lower-case hex).
+type Blob struct {
+	SHA256      string
+	ContentType string
+	Data        []byte
+}
+
+// Contact is a citizen's contact details as seen on a message.
+type Contact struct {
+	Name, Email, Phone, FacebookID, Address string
+}
+
+// NewCase is what the registry knows when it opens a case.
+type NewCase struct {
+	Prefix    string // e.g. "MP": reference becomes MP-2026-000123
+	Year      int
+	Domain    string
+	Type      string // vraag | melding | klacht; empty until routed
+	Subject   string
+	Channel   string
+	ContactID int64
+	OpenedAt  time.Time
+}
+
+// Case statuses.
+const (
+	StatusNew        = "nieuw"
+	StatusInProgress = "in behandeling"
+	StatusWaiting    = "wacht op derde"
+	StatusAnswered   = "beantwoord"
+	StatusClosed     = "afgesloten"
+)
+
+// Case is a dossier.
+type Case struct {
+	ID           int64
+	Ref          string
+	Domain       string
+	Type         string
+	Status       string
+	Department   string
+	Assignee     string
+	Subject      string
+	Channel      string
+	ContactID    int64
+	OpenedAt     time.Time
+	UpdatedAt    time.Time
+	AckDue       *time.Time
+	AnswerDue    *time.Time
+	ClosedAt     *time.Time
+	MessageCount int
+}
+
+// TimelineEntry is one thing that happened to a case.
+type TimelineEntry struct {
+	ID        int64
+	At        time.Time
+	Kind      string // message | note | status | assign | forward | merge | split
+	Actor     string
+	MessageID int64
+	Detail    string
+}
+
+// CaseDetail is a case with its messages and timeline.
+type CaseDetail struct {
+	Case
+	Messages []Message
+	Timeline []TimelineEntry
+}
+
+// CaseFilter narrows ListCases. Zero values mean "any".
+type CaseFilter struct {
+	Domains []string // empty: all domains
+	Status  string
+	Limit   int // 0: 100
+	// BeforeID pages backwards: only cases with id < BeforeID.
+	BeforeID int64
+}
+
+// QuarantineItem is an event the registry could not accept.
+type QuarantineItem struct {
+	ID int64
+	// Key makes quarantining idempotent: a second item with the same Key is
+	// ignored (a redelivery of an event already quarantined).
+	Key        string
+	Subject    string // NATS subject
+	EventID    string // Nats-Msg-Id header, if any
+	StreamSeq  uint64
+	Deliveries int
+	Reason     string
+	Payload    []byte
+	At         time.Time
+}
+
+// Stats are counts of what is stored.
+type Stats struct {
+	Messages    int64            `json:"messages"`
+	Cases       int64            `json:"cases"`
+	Quarantined int64            `json:"quarantined"`
+	Blobs       int64            `json:"blobs"`
+	ByChannel   map[string]int64 `json:"by_channel"`
+}
