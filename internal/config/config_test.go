@@ -1,0 +1,145 @@
+package config
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func env(m map[string]string) func(string) string {
+	return func(k string) string { return m[k] }
+}
+
+func TestLoadExampleConfig(t *testing.T) {
+	t.Parallel()
+	cfg, err := Load("../../configs/registry.toml", env(nil))
+	if err != nil {
+		t.Fatalf("example config does not load: %v", err)
+	}
+	if cfg.Cases.Prefix != "MP" || cfg.NATS.DuplicateWindow != 48*time.Hour || cfg.Consumer.BatchSize != 200 {
+		t.Errorf("unexpected values from the example: %+v", cfg)
+	}
+}
+
+func TestLoad(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name    string
+		toml    string
+		env     map[string]string
+		check   func(t *testing.T, c Registry)
+		wantErr []string
+	}{
+		{
+			name: "defaults",
+			check: func(t *testing.T, c Registry) {
+				if c.HTTP.Addr != "127.0.0.1:8080" || c.NATS.URL != "" || c.SQLitePath() != "./var/meldpunt.db" || c.NATSStoreDir() != "./var/nats" {
+					t.Errorf("defaults: %+v", c)
+				}
+			},
+		},
+		{
+			name: "environment wins over the file",
+			toml: "[http]\naddr = \"0.0.0.0:9000\"\n[nats]\nurl = \"nats://file:4222\"\n",
+			env: map[string]string{EnvHTTPAddr: "127.0.0.1:9999", EnvNATSURL: "nats://env:4222",
+				EnvDatabaseURL: "postgres://u@db/meldpunt", EnvDataDir: "/srv/meldpunt"},
+			check: func(t *testing.T, c Registry) {
+				if c.HTTP.Addr != "127.0.0.1:9999" || c.NATS.URL != "nats://env:4222" || c.Database.URL != "postgres://u@db/meldpunt" {
+					t.Errorf("env not applied: %+v", c)
+				}
+				if c.SQLitePath() != "/srv/meldpunt/meldpunt.db" {
+					t.Errorf("data dir not applied: %s", c.SQLitePath())
+				}
+			},
+		},
+		{
+			name:    "every problem is reported at once",
+			toml:    "[nats]\nreplicas = 0\nduplicate_window = \"1h\"\n[cases]\nprefix = \"mp-\"\n[consumer]\nbatch_size = 0\n[log]\nlevel = \"loud\"\n",
+			wantErr: []string{"nats.replicas", "nats.duplicate_window", "cases.prefix", "consumer.batch_size", "log.level"},
+		},
+		{
+			name:    "unknown settings are refused",
+			toml:    "[http]\naddress = \"x\"\n",
+			wantErr: []string{"unknown settings: http.address"},
+		},
+		{
+			name:    "syntax errors name the line",
+			toml:    "[http]\naddr = \n",
+			wantErr: []string{"line 2"},
+		},
+		{
+			name:    "not a postgres url",
+			env:     map[string]string{EnvDatabaseURL: "mysql://x"},
+			wantErr: []string{"database.url"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			path := ""
+			if tt.toml != "" {
+				path = filepath.Join(t.TempDir(), "c.toml")
+				if err := os.WriteFile(path, []byte(tt.toml), 0o600); err != nil {
+					t.Fatal(err)
+				}
+			}
+			cfg, err := Load(path, env(tt.env))
+			if len(tt.wantErr) > 0 {
+				if err == nil {
+					t.Fatalf("want error containing %q, got none", tt.wantErr)
+				}
+				for _, w := range tt.wantErr {
+					if !strings.Contains(err.Error(), w) {
+						t.Errorf("error %q does not mention %q", err, w)
+					}
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			tt.check(t, cfg)
+		})
+	}
+}
+
+func TestSecret(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	file := filepath.Join(dir, "pw")
+	if err := os.WriteFile(file, []byte("s3cret\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	empty := filepath.Join(dir, "empty")
+	if err := os.WriteFile(empty, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	getenv := env(map[string]string{"PW": "fromenv"})
+	tests := []struct {
+		name    string
+		s       Secret
+		want    string
+		wantErr bool
+	}{
+		{name: "unset", s: Secret{}, want: ""},
+		{name: "file, newline trimmed", s: Secret{File: file}, want: "s3cret"},
+		{name: "env", s: Secret{Env: "PW"}, want: "fromenv"},
+		{name: "missing env", s: Secret{Env: "NOPE"}, wantErr: true},
+		{name: "empty file", s: Secret{File: empty}, wantErr: true},
+		{name: "missing file", s: Secret{File: filepath.Join(dir, "none")}, wantErr: true},
+		{name: "both", s: Secret{File: file, Env: "PW"}, wantErr: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := tt.s.Resolve(getenv)
+			if (err != nil) != tt.wantErr {
+				t.Fatalf("err = %v, wantErr %v", err, tt.wantErr)
+			}
+			if got != tt.want {
+				t.Errorf("got %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
