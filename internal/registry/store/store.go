@@ -23,13 +23,16 @@ type Store interface {
 	// On PostgreSQL it holds an advisory lock, so concurrent starts are safe.
 	Migrate(ctx context.Context) error
 	// Begin starts a write transaction. On SQLite it takes the write lock
-	// at once (BEGIN IMMEDIATE).
+	// at once (BEGIN IMMEDIATE) and a process has one writer, so Begin
+	// waits while another Tx of the same store is open: never hold a Tx
+	// while waiting for another one.
 	Begin(ctx context.Context) (Tx, error)
 	// Ping checks that the database answers.
 	Ping(ctx context.Context) error
 	// Stats counts what is stored.
 	Stats(ctx context.Context) (Stats, error)
-	// ListCases returns cases, newest first, without their messages.
+	// ListCases returns cases, newest (highest id) first, without their
+	// messages but with MessageCount.
 	ListCases(ctx context.Context, f CaseFilter) ([]Case, error)
 	// GetCase returns one case with its messages (oldest first) and timeline.
 	// ErrNotFound when there is no case with that reference.
@@ -41,40 +44,69 @@ type Store interface {
 	Blob(ctx context.Context, sha256 string) (Blob, error)
 	// ListQuarantine returns quarantined items, newest first.
 	ListQuarantine(ctx context.Context, limit int) ([]QuarantineItem, error)
+	// IsTransient reports whether err, returned by this store, is worth
+	// retrying: a lost connection, a busy or locked database, a
+	// serialization failure or deadlock, a cancelled or timed out context.
+	// A retry must start a new transaction. Any other error is about the
+	// data (or a bug) and will not go away by retrying.
+	IsTransient(err error) bool
 	Close() error
 }
 
 // Tx is one write transaction. Nothing is visible to others until Commit.
 // After Commit or Rollback the Tx must not be used; Rollback after Commit is a
-// no-op, so `defer tx.Rollback(ctx)` is safe.
+// no-op, so `defer tx.Rollback(ctx)` is safe. A Tx belongs to one goroutine.
+// After any error the transaction should be rolled back (PostgreSQL refuses
+// further statements in it).
+//
+// Text is stored as valid UTF-8 without NUL bytes: invalid sequences become
+// U+FFFD and NULs are dropped (PostgreSQL accepts neither). The exact bytes
+// stay available in Message.Event and the raw original.
 type Tx interface {
-	// InsertMessage stores m unless a message with the same EventID exists.
-	// It returns the new message id and true, or 0 and false for a
-	// duplicate (in which case nothing was written).
+	// InsertMessage stores m and its attachment rows unless a message with
+	// the same EventID exists. It returns the new message id and true, or 0
+	// and false for a duplicate (in which case nothing was written). EventID,
+	// Domain and Channel are required. m.ID is ignored; m.CaseID and
+	// m.ContactID are stored when not 0; a zero StoredAt means now.
 	InsertMessage(ctx context.Context, m *Message) (id int64, inserted bool, err error)
-	// PutBlob stores bytes by SHA-256; an existing blob is left alone.
+	// PutBlob stores bytes by SHA-256; an existing blob is left alone. It
+	// fails when b.SHA256 is not the lower-case hex SHA-256 of b.Data.
 	PutBlob(ctx context.Context, b Blob) error
 	// FindCaseByRef returns the id of the case with that reference in that
 	// domain, or ErrNotFound.
 	FindCaseByRef(ctx context.Context, domain, ref string) (int64, error)
-	// FindCaseByExternalIDs returns the case id of the most recent stored
-	// message in domain whose ExternalID is one of ids, or ErrNotFound.
+	// FindCaseByExternalIDs returns the case id of the most recently stored
+	// message in domain that has a case and whose ExternalID is one of ids,
+	// or ErrNotFound. Empty ids are ignored.
 	FindCaseByExternalIDs(ctx context.Context, domain string, ids []string) (int64, error)
 	// CreateCase allocates the next reference for (prefix, year) and inserts
-	// the case; it returns the id and the reference.
+	// the case; it returns the id and the reference (MP-2026-000123).
+	// Numbers start at 1 per (prefix, year) and have no gaps: the counter
+	// row stays locked until the transaction ends, so concurrent creators
+	// wait for each other instead of failing, and a rollback gives the
+	// number back. Keep transactions that create cases short.
 	CreateCase(ctx context.Context, c NewCase) (id int64, ref string, err error)
-	// AttachMessage sets the case of a message and adds a timeline entry.
+	// AttachMessage sets the case of a message, moves the case's UpdatedAt
+	// forward to at and adds a "message" timeline entry at at (zero: now).
+	// ErrNotFound when the message or the case does not exist, or when they
+	// are in different domains.
 	AttachMessage(ctx context.Context, caseID, messageID int64, at time.Time) error
 	// UpsertContact finds a contact in domain by e-mail, phone or Facebook id
-	// (in that order), or creates one, and returns its id. 0 when p is empty.
+	// (in that order, compared as NormalizeEmail and NormalizePhone make
+	// them), or creates one, and returns its id. Fields that are empty on the
+	// found contact are filled in from p; fields already set are never
+	// overwritten. 0 when every field of p is empty.
 	UpsertContact(ctx context.Context, domain string, p Contact) (int64, error)
-	// Quarantine records an event the registry could not accept.
+	// Quarantine records an event the registry could not accept. An item
+	// with the Key of one already stored is ignored. Key is required; a zero
+	// At means now.
 	Quarantine(ctx context.Context, q QuarantineItem) error
 	Commit(ctx context.Context) error
 	Rollback(ctx context.Context) error
 }
 
-// Message is a stored message. Times are UTC.
+// Message is a stored message. Times are UTC, kept to the microsecond (as
+// every time in this package).
 type Message struct {
 	ID               int64
 	EventID          string
@@ -191,7 +223,9 @@ type CaseDetail struct {
 
 // CaseFilter narrows ListCases. Zero values mean "any".
 type CaseFilter struct {
-	Domains []string // empty: all domains
+	// Domains limits the cases to these domains; empty means ALL domains,
+	// so the caller must check a user's grants before calling.
+	Domains []string
 	Status  string
 	Limit   int // 0: 100
 	// BeforeID pages backwards: only cases with id < BeforeID.
@@ -211,13 +245,15 @@ type QuarantineItem struct {
 	Reason     string
 	Payload    []byte
 	At         time.Time
+	// ResolvedAt is set once staff dealt with the item.
+	ResolvedAt *time.Time
 }
 
 // Stats are counts of what is stored.
 type Stats struct {
 	Messages    int64            `json:"messages"`
 	Cases       int64            `json:"cases"`
-	Quarantined int64            `json:"quarantined"`
+	Quarantined int64            `json:"quarantined"` // not yet resolved
 	Blobs       int64            `json:"blobs"`
 	ByChannel   map[string]int64 `json:"by_channel"`
 }

@@ -1,0 +1,313 @@
+// Package registry owns the consume loop of the system of record: it takes
+// case events from the JetStream consumer, deduplicates them, copies their
+// objects into the store, attaches each message to a case, commits, and only
+// then acknowledges. Events it cannot accept are quarantined, never dropped.
+//
+// It imports caseevent, bus and registry/store; it must not import the web
+// or API packages, and it contains no SQL.
+package registry
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"time"
+
+	"github.com/meldpunt/meldpunt/internal/bus"
+	"github.com/meldpunt/meldpunt/internal/caseevent"
+	"github.com/meldpunt/meldpunt/internal/registry/store"
+)
+
+// Config tunes the consume loop.
+type Config struct {
+	// CasePrefix starts every case reference (MP gives MP-2026-000123).
+	CasePrefix string
+	// Location decides the year of a case reference.
+	Location *time.Location
+	// BatchSize is the most events fetched and committed at once.
+	BatchSize int
+	// FetchWait is how long a fetch waits for the first event.
+	FetchWait time.Duration
+	// MaxDeliveries: an event delivered more often than this without being
+	// committed is quarantined (it probably crashes or stalls the registry).
+	MaxDeliveries int
+	// MaxBatchBytes bounds the object bytes held in memory per commit.
+	MaxBatchBytes int64
+}
+
+// Objects is where raw originals and attachments are read from.
+type Objects interface {
+	GetObject(ctx context.Context, name string) ([]byte, error)
+}
+
+// Registry consumes case events into a store.
+type Registry struct {
+	st   store.Store
+	objs Objects
+	cfg  Config
+	log  *slog.Logger
+	m    *Metrics
+	now  func() time.Time
+}
+
+// New returns a registry writing into st and reading objects from objs.
+func New(st store.Store, objs Objects, cfg Config, m *Metrics, log *slog.Logger) *Registry {
+	if cfg.Location == nil {
+		cfg.Location = time.UTC
+	}
+	if cfg.BatchSize <= 0 {
+		cfg.BatchSize = 200
+	}
+	if cfg.FetchWait <= 0 {
+		cfg.FetchWait = time.Second
+	}
+	if cfg.MaxDeliveries <= 0 {
+		cfg.MaxDeliveries = 10
+	}
+	if cfg.MaxBatchBytes <= 0 {
+		cfg.MaxBatchBytes = 64 << 20
+	}
+	if cfg.CasePrefix == "" {
+		cfg.CasePrefix = "MP"
+	}
+	return &Registry{st: st, objs: objs, cfg: cfg, log: log, m: m, now: time.Now}
+}
+
+// Run fetches and processes batches until ctx ends. A batch that has started
+// is finished (committed and acknowledged) or abandoned unacknowledged, so
+// it is redelivered; nothing is acknowledged that was not committed.
+func (r *Registry) Run(ctx context.Context, c *bus.Consumer) error {
+	go r.watchBacklog(ctx, c)
+	fails := 0
+	for {
+		ds, err := c.Fetch(ctx, r.cfg.BatchSize, r.cfg.FetchWait)
+		if ctx.Err() != nil {
+			return nil
+		}
+		if err != nil {
+			fails++
+			r.log.Warn("fetch from consumer failed, retrying", "error", err)
+			if !sleep(ctx, backoff(fails)) {
+				return nil
+			}
+			continue
+		}
+		fails = 0
+		if len(ds) > 0 {
+			r.ProcessBatch(ctx, ds)
+		}
+	}
+}
+
+func (r *Registry) watchBacklog(ctx context.Context, c *bus.Consumer) {
+	t := time.NewTicker(5 * time.Second)
+	defer t.Stop()
+	for {
+		pending, ackPending, err := c.Backlog(ctx)
+		if err == nil {
+			r.m.Backlog.Set(float64(pending))
+			r.m.AckPending.Set(float64(ackPending))
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// item is one delivery on its way into the store.
+type item struct {
+	d  *bus.Delivery
+	ev *caseevent.Event
+	q  *store.QuarantineItem
+	// blobs holds the objects fetched for ev, by SHA-256.
+	blobs map[string]store.Blob
+	// outcome is set by a successful commit.
+	outcome string
+}
+
+// ProcessBatch stores a batch of deliveries and acknowledges each one after
+// its commit. Transient failures are retried with backoff until ctx ends.
+func (r *Registry) ProcessBatch(ctx context.Context, ds []*bus.Delivery) {
+	start := r.now()
+	items := make([]*item, len(ds))
+	for i, d := range ds {
+		items[i] = r.prepare(d)
+	}
+	// Work in chunks so that no more than MaxBatchBytes of objects sit in
+	// memory; every chunk is one transaction.
+	for len(items) > 0 {
+		n := r.runWithRetry(ctx, items)
+		if n == 0 {
+			return // ctx ended: the rest is redelivered later
+		}
+		items = items[n:]
+	}
+	r.m.BatchSeconds.Observe(r.now().Sub(start).Seconds())
+}
+
+// prepare parses a delivery; whatever cannot be accepted becomes a
+// quarantine item.
+func (r *Registry) prepare(d *bus.Delivery) *item {
+	it := &item{d: d}
+	quarantine := func(reason string) *item {
+		it.q = r.quarantineItem(d, reason)
+		return it
+	}
+	if d.NumDelivered > uint64(r.cfg.MaxDeliveries) {
+		return quarantine(fmt.Sprintf("delivered %d times without being stored (limit %d); the event may crash or stall the registry", d.NumDelivered, r.cfg.MaxDeliveries))
+	}
+	ev, err := caseevent.Parse(d.Data)
+	if err != nil {
+		return quarantine(err.Error())
+	}
+	if want := caseevent.Subject(ev.Data.Channel, ev.Data.Inbox); d.Subject != want {
+		return quarantine(fmt.Sprintf("published on subject %q but its channel and inbox belong on %q", d.Subject, want))
+	}
+	if d.MsgID != "" && d.MsgID != ev.ID {
+		r.log.Warn("Nats-Msg-Id header differs from the event id; deduplicating on the event id", "event_id", ev.ID)
+	}
+	it.ev = &ev
+	return it
+}
+
+func (r *Registry) quarantineItem(d *bus.Delivery, reason string) *store.QuarantineItem {
+	return &store.QuarantineItem{
+		Key:        quarantineKey(d),
+		Subject:    d.Subject,
+		EventID:    d.MsgID,
+		StreamSeq:  d.StreamSeq,
+		Deliveries: int(d.NumDelivered),
+		Reason:     reason,
+		Payload:    d.Data,
+		At:         r.now().UTC(),
+	}
+}
+
+// runWithRetry commits a prefix of items and acknowledges it, retrying
+// transient failures with backoff. It returns how many items were done, or
+// 0 when ctx ended first.
+func (r *Registry) runWithRetry(ctx context.Context, items []*item) int {
+	for attempt := 1; ; attempt++ {
+		n, err := r.runOnce(ctx, items)
+		if err == nil {
+			r.ack(ctx, items[:n])
+			return n
+		}
+		if ctx.Err() != nil {
+			return 0
+		}
+		r.m.Retries.Inc()
+		r.log.Warn("batch not stored, will retry", "error", err, "attempt", attempt, "events", len(items))
+		// Keep the deliveries ours while we wait, so they are not handed to
+		// another registry (which would only find the same failure).
+		for _, it := range items {
+			_ = it.d.InProgress()
+		}
+		if !sleep(ctx, backoff(attempt)) {
+			return 0
+		}
+	}
+}
+
+// runOnce fetches the objects of a prefix of items and commits it. An
+// error means nothing of this attempt was committed and it is worth a retry.
+func (r *Registry) runOnce(ctx context.Context, items []*item) (int, error) {
+	// The batch has started: let it finish even if a shutdown begins, but
+	// never for longer than a consumer's ack wait would allow.
+	work := context.WithoutCancel(ctx)
+	n, err := r.fetchObjects(work, items)
+	if err != nil {
+		return 0, err
+	}
+	chunk := items[:n]
+	err = r.commit(work, chunk)
+	if err == nil {
+		return n, nil
+	}
+	if r.transient(err) {
+		return 0, err
+	}
+	// Something in the chunk is refused by the store for good (for example
+	// text the database cannot hold). Store the events one by one so that
+	// only the guilty one is quarantined.
+	r.log.Warn("batch refused by the store, storing events one by one", "error", err)
+	for _, it := range chunk {
+		it.outcome = ""
+		err := r.commit(work, []*item{it})
+		if err == nil {
+			continue
+		}
+		if r.transient(err) {
+			return 0, err
+		}
+		it.q = r.quarantineItem(it.d, fmt.Sprintf("the store refused the event: %v", err))
+		it.ev = nil
+		if err := r.commit(work, []*item{it}); err != nil {
+			return 0, fmt.Errorf("quarantine event %s: %w", it.d.MsgID, err)
+		}
+	}
+	return n, nil
+}
+
+func (r *Registry) transient(err error) bool {
+	var perm *permanentError
+	if errors.As(err, &perm) {
+		return false
+	}
+	return r.st.IsTransient(err) || !isStoreRefusal(err)
+}
+
+// permanentError marks a failure that retrying cannot fix.
+type permanentError struct{ err error }
+
+func (e *permanentError) Error() string { return e.err.Error() }
+func (e *permanentError) Unwrap() error { return e.err }
+
+// storeRefusal marks an error returned by the store while writing an event.
+type storeRefusal struct{ err error }
+
+func (e *storeRefusal) Error() string { return e.err.Error() }
+func (e *storeRefusal) Unwrap() error { return e.err }
+
+func isStoreRefusal(err error) bool {
+	var sr *storeRefusal
+	return errors.As(err, &sr)
+}
+
+func (r *Registry) ack(ctx context.Context, items []*item) {
+	now := r.now()
+	for _, it := range items {
+		if err := it.d.Ack(ctx); err != nil {
+			r.m.AckErrors.Inc()
+			r.log.Warn("acknowledge after commit failed; the event will be redelivered and skipped", "error", err, "event_id", it.d.MsgID)
+		}
+		r.m.Events.WithLabelValues(it.outcome).Inc()
+		if !it.d.Timestamp.IsZero() {
+			r.m.EventLatency.Observe(now.Sub(it.d.Timestamp).Seconds())
+		}
+	}
+	r.m.LastCommitUnix.Set(float64(now.Unix()))
+}
+
+func backoff(attempt int) time.Duration {
+	d := 100 * time.Millisecond << min(attempt, 9) // up to ~51 s
+	if d > 30*time.Second {
+		d = 30 * time.Second
+	}
+	return d/2 + rand.N(d/2)
+}
+
+func sleep(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+		return true
+	}
+}
