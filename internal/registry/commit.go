@@ -91,120 +91,240 @@ func objectRefs(ev *caseevent.Event) []objectRef {
 	return refs
 }
 
-// commit writes items in one transaction. Errors from writing an event are
+// commit writes items in one transaction. Errors from writing events are
 // wrapped in storeRefusal so the caller can tell them from an unavailable
-// database.
+// database. Every store call works on the whole chunk, so a batch costs a
+// few round trips to the database, not a few per event.
 func (r *Registry) commit(ctx context.Context, items []*item) error {
 	tx, err := r.st.Begin(ctx)
 	if err != nil {
 		return fmt.Errorf("begin transaction: %w", err)
 	}
 	defer tx.Rollback(ctx)
+
+	var quarantined []store.QuarantineItem
+	var events []*item
+	seen := map[string]bool{}
 	for _, it := range items {
 		switch {
 		case it.q != nil:
-			if err := tx.Quarantine(ctx, *it.q); err != nil {
-				return &storeRefusal{fmt.Errorf("quarantine stream seq %d: %w", it.d.StreamSeq, err)}
-			}
+			quarantined = append(quarantined, *it.q)
 			it.outcome = OutcomeQuarantined
-			r.log.Warn("event quarantined", "event_id", it.d.MsgID, "reason", it.q.Reason)
+		case it.ev != nil && seen[it.ev.ID]:
+			it.outcome = OutcomeDuplicate // twice in one batch
 		case it.ev != nil:
-			inserted, err := r.storeEvent(ctx, tx, it)
-			if err != nil {
-				return &storeRefusal{fmt.Errorf("store event %s: %w", it.ev.ID, err)}
-			}
-			it.outcome = OutcomeStored
-			if !inserted {
-				it.outcome = OutcomeDuplicate
-			}
+			seen[it.ev.ID] = true
+			events = append(events, it)
+		}
+	}
+	if len(events) > 0 {
+		if err := r.storeEvents(ctx, tx, events); err != nil {
+			return &storeRefusal{err}
+		}
+	}
+	if len(quarantined) > 0 {
+		if err := tx.Quarantine(ctx, quarantined); err != nil {
+			return &storeRefusal{fmt.Errorf("quarantine %d events: %w", len(quarantined), err)}
 		}
 	}
 	if err := tx.Commit(ctx); err != nil {
 		return fmt.Errorf("commit: %w", err)
 	}
+	for _, it := range items {
+		if it.q != nil {
+			r.log.Warn("event quarantined", "event_id", it.q.EventID, "reason", it.q.Reason)
+		}
+	}
 	return nil
 }
 
-// storeEvent inserts one message with its objects and attaches it to a case.
-// It reports false when the event was stored before (a redelivery).
-func (r *Registry) storeEvent(ctx context.Context, tx store.Tx, it *item) (bool, error) {
-	ev := it.ev
-	m := MessageFromEvent(ev, it.d.Data, r.now())
-	d := &ev.Data
-	if d.Direction == caseevent.DirectionIncoming {
-		id, err := tx.UpsertContact(ctx, string(d.Domain), store.Contact{
-			Name: d.Sender.Name, Email: d.Sender.Email, Phone: d.Sender.Phone,
-			FacebookID: d.Sender.FacebookID, Address: d.Sender.Address,
-		})
-		if err != nil {
-			return false, fmt.Errorf("record contact: %w", err)
-		}
-		m.ContactID = id
+// storeEvents claims the events' ids, skips those stored before, finds or
+// opens the case of each new message, and inserts messages and objects.
+func (r *Registry) storeEvents(ctx context.Context, tx store.Tx, events []*item) error {
+	ids := make([]string, len(events))
+	for i, it := range events {
+		ids[i] = it.ev.ID
 	}
-	id, inserted, err := tx.InsertMessage(ctx, m)
-	if err != nil || !inserted {
-		return false, err
-	}
-	for _, b := range it.blobs {
-		if err := tx.PutBlob(ctx, b); err != nil {
-			return false, fmt.Errorf("store object %s: %w", b.SHA256, err)
-		}
-	}
-	caseID, err := r.findOrOpenCase(ctx, tx, ev, m)
+	stored, err := tx.ClaimEvents(ctx, ids)
 	if err != nil {
-		return false, err
+		return fmt.Errorf("claim %d events: %w", len(ids), err)
 	}
-	if err := tx.AttachMessage(ctx, caseID, id, m.StoredAt); err != nil {
-		return false, fmt.Errorf("attach to case: %w", err)
+	var fresh []*item
+	for _, it := range events {
+		if stored[it.ev.ID] {
+			it.outcome = OutcomeDuplicate
+			continue
+		}
+		fresh = append(fresh, it)
 	}
-	return true, nil
+	if len(fresh) == 0 {
+		return nil
+	}
+	contacts, err := r.contacts(ctx, tx, fresh)
+	if err != nil {
+		return err
+	}
+	msgs, err := r.assignCases(ctx, tx, fresh, contacts)
+	if err != nil {
+		return err
+	}
+	if err := tx.InsertMessages(ctx, msgs); err != nil {
+		return fmt.Errorf("insert %d messages: %w", len(msgs), err)
+	}
+	var blobs []store.Blob
+	have := map[string]bool{}
+	for _, it := range fresh {
+		it.outcome = OutcomeStored
+		for sum, b := range it.blobs {
+			if !have[sum] {
+				have[sum] = true
+				blobs = append(blobs, b)
+			}
+		}
+	}
+	if len(blobs) > 0 {
+		if err := tx.PutBlobs(ctx, blobs); err != nil {
+			return fmt.Errorf("store %d objects: %w", len(blobs), err)
+		}
+	}
+	return nil
 }
 
-// findOrOpenCase picks the case a message belongs to, in order of
-// certainty: a case reference the citizen quoted, then the messages it
-// replies to. Otherwise it opens a new case. It never crosses domains.
-func (r *Registry) findOrOpenCase(ctx context.Context, tx store.Tx, ev *caseevent.Event, m *store.Message) (int64, error) {
-	d := &ev.Data
-	domain := string(d.Domain)
-	if ref := strings.TrimSpace(d.Thread.CaseRef); ref != "" {
-		id, err := tx.FindCaseByRef(ctx, domain, ref)
-		if err == nil {
-			return id, nil
+// contacts records the citizens who wrote the new incoming messages and
+// returns their contact ids (0 for outgoing messages and unknown senders).
+func (r *Registry) contacts(ctx context.Context, tx store.Tx, fresh []*item) ([]int64, error) {
+	ids := make([]int64, len(fresh))
+	var cs []store.DomainContact
+	var at []int
+	for i, it := range fresh {
+		d := &it.ev.Data
+		if d.Direction != caseevent.DirectionIncoming {
+			continue
 		}
-		if !errors.Is(err, store.ErrNotFound) {
-			return 0, fmt.Errorf("find case %s: %w", ref, err)
+		p := d.Sender
+		c := store.Contact{Name: p.Name, Email: p.Email, Phone: p.Phone, FacebookID: p.FacebookID, Address: p.Address}
+		if c == (store.Contact{}) {
+			continue
 		}
+		cs = append(cs, store.DomainContact{Domain: string(d.Domain), Contact: c})
+		at = append(at, i)
 	}
-	if ids := threadIDs(d); len(ids) > 0 {
-		id, err := tx.FindCaseByExternalIDs(ctx, domain, ids)
-		if err == nil {
-			return id, nil
-		}
-		if !errors.Is(err, store.ErrNotFound) {
-			return 0, fmt.Errorf("find case of earlier messages: %w", err)
-		}
+	if len(cs) == 0 {
+		return ids, nil
 	}
-	opened := ev.Time
-	if d.ReceivedAt != nil {
-		opened = *d.ReceivedAt
-	}
-	id, ref, err := tx.CreateCase(ctx, store.NewCase{
-		Prefix:    r.cfg.CasePrefix,
-		Year:      opened.In(r.cfg.Location).Year(),
-		Domain:    domain,
-		Subject:   m.Subject,
-		Channel:   m.Channel,
-		ContactID: m.ContactID,
-		OpenedAt:  opened.UTC(),
-	})
+	got, err := tx.UpsertContacts(ctx, cs)
 	if err != nil {
-		return 0, fmt.Errorf("open case: %w", err)
+		return nil, fmt.Errorf("record %d contacts: %w", len(cs), err)
 	}
-	r.log.Debug("case opened", "case_ref", ref, "event_id", ev.ID)
-	return id, nil
+	for k, i := range at {
+		ids[i] = got[k]
+	}
+	return ids, nil
 }
 
-// threadIDs lists the external ids a message refers to, without its own.
+// assignCases picks the case of every new message, in order of certainty:
+// a case reference the citizen quoted, then the messages it replies to
+// (earlier in this batch or stored before). Otherwise it opens a new case.
+// It never crosses domains.
+func (r *Registry) assignCases(ctx context.Context, tx store.Tx, fresh []*item, contacts []int64) ([]*store.Message, error) {
+	var refKeys, extKeys []store.DomainKey
+	for _, it := range fresh {
+		d := &it.ev.Data
+		if ref := strings.TrimSpace(d.Thread.CaseRef); ref != "" {
+			refKeys = append(refKeys, store.DomainKey{Domain: string(d.Domain), Value: ref})
+		}
+		for _, id := range threadIDs(d) {
+			extKeys = append(extKeys, store.DomainKey{Domain: string(d.Domain), Value: id})
+		}
+	}
+	byRef, byExt := map[store.DomainKey]int64{}, map[store.DomainKey]int64{}
+	var err error
+	if len(refKeys) > 0 {
+		if byRef, err = tx.FindCasesByRef(ctx, refKeys); err != nil {
+			return nil, fmt.Errorf("find cases by reference: %w", err)
+		}
+	}
+	if len(extKeys) > 0 {
+		if byExt, err = tx.FindCasesByExternalID(ctx, extKeys); err != nil {
+			return nil, fmt.Errorf("find cases of earlier messages: %w", err)
+		}
+	}
+
+	// A case is either stored (id) or opened in this batch (index into
+	// opened, known only after CreateCases).
+	type slot struct {
+		id     int64
+		opened int
+	}
+	var opened []store.NewCase
+	slots := make([]slot, len(fresh))
+	inBatch := map[store.DomainKey]slot{} // external ids of this batch's messages
+	msgs := make([]*store.Message, len(fresh))
+	now := r.now()
+	for i, it := range fresh {
+		ev := it.ev
+		d := &ev.Data
+		m := MessageFromEvent(ev, it.d.Data, now)
+		m.ContactID = contacts[i]
+		msgs[i] = m
+		s, found := slot{opened: -1}, false
+		if ref := strings.TrimSpace(d.Thread.CaseRef); ref != "" {
+			s.id, found = byRef[store.DomainKey{Domain: string(d.Domain), Value: ref}]
+		}
+		for _, id := range threadIDs(d) {
+			if found {
+				break
+			}
+			key := store.DomainKey{Domain: string(d.Domain), Value: id}
+			if s2, ok := inBatch[key]; ok {
+				s, found = s2, true
+			} else if s.id, found = byExt[key]; found {
+				s.opened = -1
+			}
+		}
+		if !found {
+			openedAt := ev.Time
+			if d.ReceivedAt != nil {
+				openedAt = *d.ReceivedAt
+			}
+			s = slot{opened: len(opened)}
+			opened = append(opened, store.NewCase{
+				Prefix:    r.cfg.CasePrefix,
+				Year:      openedAt.In(r.cfg.Location).Year(),
+				Domain:    string(d.Domain),
+				Subject:   m.Subject,
+				Channel:   m.Channel,
+				ContactID: m.ContactID,
+				OpenedAt:  openedAt.UTC(),
+			})
+		}
+		slots[i] = s
+		if d.ExternalID != "" {
+			inBatch[store.DomainKey{Domain: string(d.Domain), Value: d.ExternalID}] = s
+		}
+	}
+	var refs []store.CaseRef
+	if len(opened) > 0 {
+		if refs, err = tx.CreateCases(ctx, opened); err != nil {
+			return nil, fmt.Errorf("open %d cases: %w", len(opened), err)
+		}
+		if len(refs) != len(opened) {
+			return nil, fmt.Errorf("open cases: store returned %d references for %d cases", len(refs), len(opened))
+		}
+	}
+	for i, s := range slots {
+		if s.opened >= 0 {
+			msgs[i].CaseID = refs[s.opened].ID
+			r.log.Debug("case opened", "case_ref", refs[s.opened].Ref, "event_id", fresh[i].ev.ID)
+		} else {
+			msgs[i].CaseID = s.id
+		}
+	}
+	return msgs, nil
+}
+
+// threadIDs lists the external ids a message refers to, without its own,
+// most telling first: In-Reply-To, then References from newest to oldest.
 func threadIDs(d *caseevent.Message) []string {
 	var ids []string
 	add := func(s string) {
@@ -214,8 +334,8 @@ func threadIDs(d *caseevent.Message) []string {
 		}
 	}
 	add(d.Thread.InReplyTo)
-	for _, ref := range d.Thread.References {
-		add(ref)
+	for i := len(d.Thread.References) - 1; i >= 0; i-- {
+		add(d.Thread.References[i])
 	}
 	return ids
 }

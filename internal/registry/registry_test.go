@@ -3,8 +3,10 @@ package registry_test
 import (
 	"context"
 	"encoding/json"
+	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	promtest "github.com/prometheus/client_golang/prometheus/testutil"
 
@@ -12,7 +14,11 @@ import (
 	"github.com/meldpunt/meldpunt/internal/caseevent"
 	"github.com/meldpunt/meldpunt/internal/registry"
 	"github.com/meldpunt/meldpunt/internal/registry/store"
+	"github.com/meldpunt/meldpunt/internal/registry/store/postgres"
 	"github.com/meldpunt/meldpunt/internal/testutil/eventgen"
+	"github.com/meldpunt/meldpunt/internal/testutil/natstest"
+	"github.com/meldpunt/meldpunt/internal/testutil/pgtest"
+	"github.com/meldpunt/meldpunt/internal/testutil/tcpproxy"
 )
 
 // TestExactlyOnce publishes 10,000 events of which 2,000 repeat an earlier
@@ -169,5 +175,70 @@ func TestQuarantine(t *testing.T) {
 				t.Errorf("%s not quarantined", id)
 			}
 		})
+	}
+}
+
+// TestDatabaseOutage cuts the registry's connection to PostgreSQL while
+// events arrive: nothing is acknowledged that was not committed, nothing is
+// quarantined, and everything is stored once the database is back.
+func TestDatabaseOutage(t *testing.T) {
+	t.Parallel()
+	dsn := pgtest.DSN(t)
+	u, err := url.Parse(dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	proxy := tcpproxy.Start(t, u.Host)
+	u.Host = proxy.Addr()
+	ctx := context.Background()
+	st, err := postgres.Open(ctx, u.String(), testLogger(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	if err := st.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	direct, err := postgres.Open(ctx, dsn, testLogger(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { direct.Close() })
+	srv := natstest.Start(t)
+	h := &harness{t: t, nats: srv, bus: natstest.Connect(t, srv), store: direct, dsn: dsn}
+	// The registry writes through the proxy; the test reads directly.
+	regHarness := &harness{t: t, nats: srv, bus: h.bus, store: st}
+	regHarness.run(registry.Config{BatchSize: 20})
+	h.metrics = regHarness.metrics
+
+	gen := eventgen.New(eventgen.Options{Seed: 6})
+	var evs []caseevent.Event
+	for i := range 300 {
+		evs = append(evs, gen.Event(i))
+	}
+	if _, err := h.bus.PublishEvents(ctx, evs[:100]); err != nil {
+		t.Fatal(err)
+	}
+	h.waitFor("first 100", func(s store.Stats) bool { return s.Messages >= 100 })
+
+	proxy.Cut()
+	if _, err := h.bus.PublishEvents(ctx, evs[100:]); err != nil {
+		t.Fatal(err)
+	}
+	// Wait until the registry has met the outage and retried.
+	deadline := time.Now().Add(2 * time.Minute)
+	for promtest.ToFloat64(h.metrics.Retries) < 2 {
+		if time.Now().After(deadline) {
+			t.Fatal("the registry never retried during the outage")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if got := promtest.ToFloat64(h.metrics.Events.WithLabelValues(registry.OutcomeStored)); got != 100 {
+		t.Errorf("%v events counted as stored during the outage, want 100", got)
+	}
+	proxy.Restore(t)
+	s := h.waitFor("all 300", func(s store.Stats) bool { return s.Messages >= 300 })
+	if s.Messages != 300 || s.Quarantined != 0 {
+		t.Errorf("after the outage: %d messages, %d quarantined; want 300, 0", s.Messages, s.Quarantined)
 	}
 }

@@ -59,50 +59,95 @@ type Store interface {
 // After any error the transaction should be rolled back (PostgreSQL refuses
 // further statements in it).
 //
+// The methods work on batches, so that a driver can store a batch of events
+// in a fixed number of round trips. A driver may hold a write back until a
+// later call of the same Tx (PostgreSQL writes new cases together with
+// their first messages), so an error from any call, Commit included, can
+// concern what an earlier call did: the transaction as a whole failed.
+//
 // Text is stored as valid UTF-8 without NUL bytes: invalid sequences become
 // U+FFFD and NULs are dropped (PostgreSQL accepts neither). The exact bytes
 // stay available in Message.Event and the raw original.
 type Tx interface {
-	// InsertMessage stores m and its attachment rows unless a message with
-	// the same EventID exists. It returns the new message id and true, or 0
-	// and false for a duplicate (in which case nothing was written). EventID,
-	// Domain and Channel are required. m.ID is ignored; m.CaseID and
-	// m.ContactID are stored when not 0; a zero StoredAt means now.
-	InsertMessage(ctx context.Context, m *Message) (id int64, inserted bool, err error)
-	// PutBlob stores bytes by SHA-256; an existing blob is left alone. It
-	// fails when b.SHA256 is not the lower-case hex SHA-256 of b.Data.
-	PutBlob(ctx context.Context, b Blob) error
-	// FindCaseByRef returns the id of the case with that reference in that
-	// domain, or ErrNotFound.
-	FindCaseByRef(ctx context.Context, domain, ref string) (int64, error)
-	// FindCaseByExternalIDs returns the case id of the most recently stored
-	// message in domain that has a case and whose ExternalID is one of ids,
-	// or ErrNotFound. Empty ids are ignored.
-	FindCaseByExternalIDs(ctx context.Context, domain string, ids []string) (int64, error)
-	// CreateCase allocates the next reference for (prefix, year) and inserts
-	// the case; it returns the id and the reference (MP-2026-000123).
-	// Numbers start at 1 per (prefix, year) and have no gaps: the counter
-	// row stays locked until the transaction ends, so concurrent creators
-	// wait for each other instead of failing, and a rollback gives the
-	// number back. Keep transactions that create cases short.
-	CreateCase(ctx context.Context, c NewCase) (id int64, ref string, err error)
-	// AttachMessage sets the case of a message, moves the case's UpdatedAt
-	// forward to at and adds a "message" timeline entry at at (zero: now).
-	// ErrNotFound when the message or the case does not exist, or when they
-	// are in different domains.
-	AttachMessage(ctx context.Context, caseID, messageID int64, at time.Time) error
+	// ClaimEvents locks the given event ids until the transaction ends, so
+	// that registries working on the same event wait for each other, and
+	// reports which of them are stored already (committed by anyone, or
+	// inserted earlier in this transaction), keyed as given. Ids are locked
+	// in a fixed order, so two transactions claiming overlapping sets
+	// cannot deadlock. Claim a batch's ids once, before anything else that
+	// locks, and store only those not stored.
+	ClaimEvents(ctx context.Context, eventIDs []string) (stored map[string]bool, err error)
+	// FindCasesByRef resolves case references to case ids, including cases
+	// created earlier in this transaction. A key whose reference does not
+	// exist in its domain is absent from the result: lookups never cross
+	// domains.
+	FindCasesByRef(ctx context.Context, keys []DomainKey) (map[DomainKey]int64, error)
+	// FindCasesByExternalID resolves message external ids (Message-IDs,
+	// Facebook ids, ...) to the case of the most recently stored message
+	// (the highest id) in the same domain with that external id and a case,
+	// each key on its own. Keys without such a message, and keys with an
+	// empty Value, are absent from the result.
+	FindCasesByExternalID(ctx context.Context, keys []DomainKey) (map[DomainKey]int64, error)
+	// CreateCases allocates the next references for each (prefix, year)
+	// and creates the cases, in the order given (ids grow in that order);
+	// it returns their ids and references (MP-2026-000123). Numbers start
+	// at 1 per (prefix, year) and have no gaps: the counter row stays
+	// locked until the transaction ends, so concurrent creators wait for
+	// each other instead of failing, and a rollback gives the numbers back.
+	// UpdatedAt starts at OpenedAt (zero: now).
+	CreateCases(ctx context.Context, cs []NewCase) ([]CaseRef, error)
+	// InsertMessages inserts messages with their attachment rows and sets
+	// each m.ID (ids grow in the order given). Claim their event ids first:
+	// an event id that is stored already, or twice in ms, fails the call
+	// with an error wrapping ErrDuplicateEvent. For a message with a
+	// CaseID, a "message" timeline entry is added at its StoredAt and the
+	// case's UpdatedAt moves forward to it (never back). EventID, Domain
+	// and Channel are required; a zero StoredAt means now. The case must be
+	// in the message's domain: ErrNotFound when it is not, or does not
+	// exist.
+	InsertMessages(ctx context.Context, ms []*Message) error
+	// PutBlobs stores bytes by SHA-256; existing blobs are left alone. It
+	// fails when a SHA256 is not the lower-case hex SHA-256 of its Data.
+	PutBlobs(ctx context.Context, bs []Blob) error
 	// UpsertContact finds a contact in domain by e-mail, phone or Facebook id
 	// (in that order, compared as NormalizeEmail and NormalizePhone make
 	// them), or creates one, and returns its id. Fields that are empty on the
 	// found contact are filled in from p; fields already set are never
 	// overwritten. 0 when every field of p is empty.
 	UpsertContact(ctx context.Context, domain string, p Contact) (int64, error)
-	// Quarantine records an event the registry could not accept. An item
-	// with the Key of one already stored is ignored. Key is required; a zero
-	// At means now.
-	Quarantine(ctx context.Context, q QuarantineItem) error
+	// UpsertContacts is UpsertContact for each contact in turn, in one call:
+	// ids[i] is the contact of cs[i], and a later contact finds one that an
+	// earlier one created or filled in.
+	UpsertContacts(ctx context.Context, cs []DomainContact) (ids []int64, err error)
+	// Quarantine records events the registry could not accept, their ids
+	// growing in the order given. An item with the Key of one already
+	// stored (or earlier in qs) is ignored. Key is required; a zero At
+	// means now.
+	Quarantine(ctx context.Context, qs []QuarantineItem) error
 	Commit(ctx context.Context) error
 	Rollback(ctx context.Context) error
+}
+
+// ErrDuplicateEvent is wrapped by the error of InsertMessages for an event
+// id that is stored already.
+var ErrDuplicateEvent = errors.New("event is stored already")
+
+// DomainKey is a value looked up within one domain.
+type DomainKey struct {
+	Domain string
+	Value  string
+}
+
+// CaseRef names a case.
+type CaseRef struct {
+	ID  int64
+	Ref string
+}
+
+// DomainContact is a contact as seen in one domain.
+type DomainContact struct {
+	Domain string
+	Contact
 }
 
 // Message is a stored message. Times are UTC, kept to the microsecond (as

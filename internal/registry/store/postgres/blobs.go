@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -12,16 +14,31 @@ import (
 	"github.com/meldpunt/meldpunt/internal/registry/store/internal/driverutil"
 )
 
-func (t *tx) PutBlob(ctx context.Context, b store.Blob) error {
-	if err := driverutil.CheckBlob(b); err != nil {
-		return fmt.Errorf("put blob: %w", err)
+// PutBlobs inserts in sha256 order: two transactions storing the same new
+// blobs wait for each other's rows one way round, never both ways.
+func (t *tx) PutBlobs(ctx context.Context, bs []store.Blob) error {
+	if len(bs) == 0 {
+		return nil
+	}
+	for _, b := range bs {
+		if err := driverutil.CheckBlob(b); err != nil {
+			return fmt.Errorf("put blobs: %w", err)
+		}
+	}
+	bs = slices.SortedStableFunc(slices.Values(bs), func(a, b store.Blob) int { return strings.Compare(a.SHA256, b.SHA256) })
+	bs = slices.CompactFunc(bs, func(a, b store.Blob) bool { return a.SHA256 == b.SHA256 })
+	sums, types, sizes, data := make([]string, len(bs)), make([]string, len(bs)), make([]int64, len(bs)), make([][]byte, len(bs))
+	for i, b := range bs {
+		sums[i], types[i], sizes[i], data[i] = b.SHA256, driverutil.Clean(b.ContentType), int64(len(b.Data)), nonNil(b.Data)
 	}
 	_, err := t.tx.Exec(ctx, `
-		INSERT INTO blobs (sha256, content_type, size, data, stored_at) VALUES ($1, $2, $3, $4, $5)
+		INSERT INTO blobs (sha256, content_type, size, data, stored_at)
+		SELECT sha256, content_type, size, data, $5
+		FROM unnest($1::text[], $2::text[], $3::bigint[], $4::bytea[]) AS b(sha256, content_type, size, data)
 		ON CONFLICT (sha256) DO NOTHING`,
-		b.SHA256, driverutil.Clean(b.ContentType), len(b.Data), nonNil(b.Data), at(time.Time{}))
+		sums, types, sizes, data, at(time.Time{}))
 	if err != nil {
-		return fmt.Errorf("put blob %s: %w", b.SHA256, err)
+		return fmt.Errorf("put %d blobs: %w", len(bs), err)
 	}
 	return nil
 }

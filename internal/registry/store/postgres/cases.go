@@ -1,9 +1,12 @@
 package postgres
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -14,72 +17,142 @@ import (
 	"github.com/meldpunt/meldpunt/internal/registry/store/internal/driverutil"
 )
 
-func (t *tx) CreateCase(ctx context.Context, c store.NewCase) (int64, string, error) {
-	if err := driverutil.CheckNewCase(c); err != nil {
-		return 0, "", fmt.Errorf("create case: %w", err)
-	}
-	// The upsert locks the counter row until this transaction ends: a
-	// concurrent CreateCase for the same prefix and year waits here and then
-	// reads the committed value (READ COMMITTED re-checks the updated row), so
-	// numbers are neither repeated nor skipped, and no retry is needed.
-	var n int64
-	err := t.tx.QueryRow(ctx, `
-		INSERT INTO case_counters AS c (prefix, year, last) VALUES ($1, $2, 1)
-		ON CONFLICT (prefix, year) DO UPDATE SET last = c.last + 1
-		RETURNING last`, c.Prefix, c.Year).Scan(&n)
-	if err != nil {
-		return 0, "", fmt.Errorf("create case: next number for %s-%d: %w", c.Prefix, c.Year, err)
-	}
-	ref := driverutil.FormatRef(c.Prefix, c.Year, n)
-	opened := at(c.OpenedAt)
-	var caseID int64
-	err = t.tx.QueryRow(ctx, `
-		INSERT INTO cases (ref, domain, type, subject, channel, contact_id, opened_at, updated_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $7)
-		RETURNING id`,
-		ref, driverutil.Clean(c.Domain), driverutil.Clean(c.Type), driverutil.Clean(c.Subject),
-		driverutil.Clean(c.Channel), nullID(c.ContactID), opened).Scan(&caseID)
-	if err != nil {
-		return 0, "", fmt.Errorf("create case %s: %w", ref, err)
-	}
-	return caseID, ref, nil
+// newCase is a case CreateCases numbered and gave an id, not written yet.
+type newCase struct {
+	id                                 int64
+	ref, domain, typ, subject, channel string
+	contactID                          int64
+	opened                             time.Time
 }
 
-func (t *tx) FindCaseByRef(ctx context.Context, domain, ref string) (int64, error) {
-	var caseID int64
-	err := t.tx.QueryRow(ctx, `SELECT id FROM cases WHERE ref = $1 AND domain = $2`,
-		driverutil.Clean(ref), domain).Scan(&caseID)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return 0, errNotFound("case %s in %s", ref, domain)
+// CreateCases takes the numbers (one counter upsert per prefix and year)
+// and the ids in one round trip. It does not write the cases: the first
+// message of a new case comes right after it, and writing the case then,
+// with that message's time as updated_at, spares updating every new case
+// again in InsertMessages. Whatever could see the cases first writes them
+// (queueNewCases): InsertMessages, FindCasesByRef and Commit.
+func (t *tx) CreateCases(ctx context.Context, cs []store.NewCase) ([]store.CaseRef, error) {
+	if len(cs) == 0 {
+		return nil, nil
 	}
-	if err != nil {
-		return 0, fmt.Errorf("find case %s: %w", ref, err)
+	type counter struct {
+		prefix string
+		year   int
 	}
-	return caseID, nil
+	need := map[counter]int64{}
+	for i, c := range cs {
+		if err := driverutil.CheckNewCase(c); err != nil {
+			return nil, fmt.Errorf("create cases: case %d: %w", i, err)
+		}
+		need[counter{c.Prefix, c.Year}]++
+	}
+	// The upserts lock the counter rows until this transaction ends: a
+	// concurrent creator for the same prefix and year waits there and then
+	// reads the committed value (READ COMMITTED re-checks the updated row),
+	// so numbers are neither repeated nor skipped, and no retry is needed.
+	// Taking the rows in one order keeps two creators from deadlocking.
+	counters := slices.SortedFunc(maps.Keys(need), func(a, b counter) int {
+		return cmp.Or(strings.Compare(a.prefix, b.prefix), cmp.Compare(a.year, b.year))
+	})
+	next := make(map[counter]int64, len(counters))
+	var ids []int64
+	b := &pgx.Batch{}
+	for _, k := range counters {
+		b.Queue(`
+			INSERT INTO case_counters AS c (prefix, year, last) VALUES ($1, $2, $3)
+			ON CONFLICT (prefix, year) DO UPDATE SET last = c.last + EXCLUDED.last
+			RETURNING last`, k.prefix, k.year, need[k]).QueryRow(func(row pgx.Row) error {
+			var last int64
+			if err := row.Scan(&last); err != nil {
+				return fmt.Errorf("next numbers for %s-%d: %w", k.prefix, k.year, err)
+			}
+			next[k] = last - need[k] + 1
+			return nil
+		})
+	}
+	// The ids now, the rows later (see InsertMessages on the sequence name).
+	b.Queue(`SELECT nextval('cases_id_seq') FROM generate_series(1, $1)`, len(cs)).
+		Query(func(rows pgx.Rows) error {
+			var err error
+			ids, err = pgx.CollectRows(rows, pgx.RowTo[int64])
+			return err
+		})
+	if err := t.tx.SendBatch(ctx, b).Close(); err != nil {
+		return nil, fmt.Errorf("create cases: %w", err)
+	}
+	if len(ids) != len(cs) {
+		return nil, fmt.Errorf("create cases: got %d ids for %d cases", len(ids), len(cs))
+	}
+	slices.Sort(ids) // so that ids grow in the order of cs
+
+	made := make([]store.CaseRef, len(cs))
+	for i, c := range cs {
+		k := counter{c.Prefix, c.Year}
+		made[i] = store.CaseRef{ID: ids[i], Ref: driverutil.FormatRef(c.Prefix, c.Year, next[k])}
+		next[k]++
+		t.newCases = append(t.newCases, newCase{
+			id: ids[i], ref: made[i].Ref, domain: driverutil.Clean(c.Domain), typ: driverutil.Clean(c.Type),
+			subject: driverutil.Clean(c.Subject), channel: driverutil.Clean(c.Channel), contactID: c.ContactID,
+			opened: at(c.OpenedAt),
+		})
+	}
+	return made, nil
 }
 
-func (t *tx) AttachMessage(ctx context.Context, caseID, messageID int64, when time.Time) error {
-	when = at(when)
-	// The domain check keeps a bug elsewhere from leaking a message into a
-	// case that other staff may see.
-	tag, err := t.tx.Exec(ctx, `
-		UPDATE messages SET case_id = $1
-		WHERE id = $2 AND domain = (SELECT domain FROM cases WHERE id = $1)`, caseID, messageID)
-	if err != nil {
-		return fmt.Errorf("attach message %d to case %d: %w", messageID, caseID, err)
+// queueNewCases queues into b the insert of the cases CreateCases made and
+// no statement wrote yet, each with updated_at the later of its opened_at
+// and updatedAt[id]. The caller sends b.
+func (t *tx) queueNewCases(b *pgx.Batch, updatedAt map[int64]time.Time) {
+	if len(t.newCases) == 0 {
+		return
 	}
-	if tag.RowsAffected() == 0 {
-		return errNotFound("attach message %d to case %d: no such message and case in one domain", messageID, caseID)
+	n := len(t.newCases)
+	ids, contacts := make([]int64, n), make([]int64, n)
+	refs, domains, types, subjects, channels := make([]string, n), make([]string, n), make([]string, n),
+		make([]string, n), make([]string, n)
+	opened, updated := make([]time.Time, n), make([]time.Time, n)
+	for i, c := range t.newCases {
+		ids[i], contacts[i] = c.id, c.contactID
+		refs[i], domains[i], types[i], subjects[i], channels[i] = c.ref, c.domain, c.typ, c.subject, c.channel
+		opened[i], updated[i] = c.opened, c.opened
+		if u, ok := updatedAt[c.id]; ok && u.After(c.opened) {
+			updated[i] = u
+		}
 	}
-	if _, err := t.tx.Exec(ctx, `UPDATE cases SET updated_at = greatest(updated_at, $2) WHERE id = $1`, caseID, when); err != nil {
-		return fmt.Errorf("attach message %d to case %d: update case: %w", messageID, caseID, err)
+	t.newCases = nil
+	b.Queue(`
+		INSERT INTO cases (id, ref, domain, type, subject, channel, contact_id, opened_at, updated_at)
+		OVERRIDING SYSTEM VALUE
+		SELECT id, ref, domain, type, subject, channel, nullif(contact_id, 0), opened_at, updated_at
+		FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bigint[],
+			$8::timestamptz[], $9::timestamptz[])
+			AS c(id, ref, domain, type, subject, channel, contact_id, opened_at, updated_at)`,
+		ids, refs, domains, types, subjects, channels, contacts, opened, updated)
+}
+
+func (t *tx) FindCasesByRef(ctx context.Context, keys []store.DomainKey) (map[store.DomainKey]int64, error) {
+	found := make(map[store.DomainKey]int64, len(keys))
+	domains, values, index := domainKeyArrays(keys)
+	if len(index) == 0 {
+		return found, nil
 	}
-	if _, err := t.tx.Exec(ctx, `
-		INSERT INTO case_timeline (case_id, at, kind, message_id) VALUES ($1, $2, 'message', $3)`,
-		caseID, when, messageID); err != nil {
-		return fmt.Errorf("attach message %d to case %d: timeline: %w", messageID, caseID, err)
+	b := &pgx.Batch{}
+	t.queueNewCases(b, nil)
+	b.Queue(`
+		SELECT k.n, c.id
+		FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS k(domain, ref, n)
+		JOIN cases c ON c.ref = k.ref AND c.domain = k.domain`, domains, values).Query(func(rows pgx.Rows) error {
+		var n, caseID int64
+		_, err := pgx.ForEachRow(rows, []any{&n, &caseID}, func() error {
+			found[index[n-1]] = caseID
+			return nil
+		})
+		return err
+	})
+	if err := t.tx.SendBatch(ctx, b).Close(); err != nil {
+		return nil, fmt.Errorf("find cases by reference: %w", err)
 	}
-	return nil
+	return found, nil
 }
 
 // caseColumns are the columns scanCase reads, in order; c is the cases table.

@@ -5,80 +5,276 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/meldpunt/meldpunt/internal/registry/store"
 	"github.com/meldpunt/meldpunt/internal/registry/store/internal/driverutil"
 )
 
-func (t *tx) InsertMessage(ctx context.Context, m0 *store.Message) (int64, bool, error) {
-	if err := driverutil.CheckMessage(m0); err != nil {
-		return 0, false, fmt.Errorf("insert message: %w", err)
+// ClaimEvents takes one transaction-scoped advisory lock per event id, in
+// the order of the lock keys, so that claimers of overlapping sets queue
+// instead of deadlocking. The keys are in the single-bigint key space, apart
+// from the two-key locks (lockClass...) of migrations and contacts, and they
+// include the schema, like the migration lock, so stores sharing a database
+// do not wait for each other. The lookup runs after the locks are granted
+// and, under READ COMMITTED, takes its snapshot then: it sees what a
+// previous holder committed. Both statements go in one round trip.
+//
+// Each lock takes an entry of the server's lock table until the
+// transaction ends (as do UpsertContacts' locks, one per lookup key). The
+// table holds max_locks_per_transaction × max_connections entries for all
+// sessions together, 6400 by default: enough for a few registries with
+// batches of hundreds of events, not for batches of many thousands.
+func (t *tx) ClaimEvents(ctx context.Context, eventIDs []string) (map[string]bool, error) {
+	stored := make(map[string]bool, len(eventIDs))
+	if len(eventIDs) == 0 {
+		return stored, nil
 	}
-	m := driverutil.CleanMessage(m0)
+	// A stored event id is cleaned; the caller knows it as given.
+	given := make(map[string][]string, len(eventIDs))
+	ids := make([]string, 0, len(eventIDs))
+	for _, id := range eventIDs {
+		c := driverutil.Clean(id)
+		if _, ok := given[c]; !ok {
+			ids = append(ids, c)
+		}
+		given[c] = append(given[c], id)
+	}
+	b := &pgx.Batch{}
+	b.Queue(`
+		SELECT count(pg_advisory_xact_lock(k)) FROM (
+			SELECT DISTINCT hashtextextended(id, hashtext(coalesce(current_schema(), ''))) AS k
+			FROM unnest($1::text[]) AS id
+			ORDER BY k
+		) AS s`, ids)
+	b.Queue(`SELECT event_id FROM messages WHERE event_id = ANY($1)`, ids).Query(func(rows pgx.Rows) error {
+		var id string
+		_, err := pgx.ForEachRow(rows, []any{&id}, func() error {
+			for _, g := range given[id] {
+				stored[g] = true
+			}
+			return nil
+		})
+		return err
+	})
+	if err := t.tx.SendBatch(ctx, b).Close(); err != nil {
+		return nil, fmt.Errorf("claim %d events: %w", len(ids), err)
+	}
+	return stored, nil
+}
+
+// messageCopyColumns are the columns messageRow fills, in order.
+var messageCopyColumns = []string{"event_id", "case_id", "channel", "direction", "inbox", "domain",
+	"external_id", "in_reply_to", "refs", "conversation_id", "case_ref_hint", "sender_name", "sender_email",
+	"sender_phone", "sender_facebook_id", "sender_address", "contact_id", "subject", "text", "html",
+	"sent_at", "received_at", "event_time", "auto_submitted", "parse_error", "raw_sha256",
+	"raw_content_type", "raw_size", "event", "stored_at"}
+
+// messageRow is m, cleaned (driverutil.CleanMessage), as values of
+// messageCopyColumns, with room for extra values in front.
+func messageRow(m *store.Message, extra ...any) ([]any, error) {
 	refs, err := json.Marshal(m.References)
 	if err != nil {
-		return 0, false, fmt.Errorf("insert message %s: encode references: %w", m.EventID, err)
+		return nil, fmt.Errorf("message %s: encode references: %w", m.EventID, err)
 	}
-	var msgID int64
-	err = t.tx.QueryRow(ctx, `
-		INSERT INTO messages (event_id, case_id, channel, direction, inbox, domain, external_id,
-			in_reply_to, refs, conversation_id, case_ref_hint, sender_name, sender_email,
-			sender_phone, sender_facebook_id, sender_address, contact_id, subject, text, html,
-			sent_at, received_at, event_time, auto_submitted, parse_error, raw_sha256,
-			raw_content_type, raw_size, event, stored_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18,
-			$19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29, $30)
-		ON CONFLICT (event_id) DO NOTHING
-		RETURNING id`,
-		m.EventID, nullID(m.CaseID), m.Channel, m.Direction, m.Inbox, m.Domain, m.ExternalID,
-		m.InReplyTo, string(refs), m.ConversationID, m.CaseRefHint, m.SenderName, m.SenderEmail,
+	return append(extra,
+		m.EventID, nullID(m.CaseID), m.Channel, m.Direction, m.Inbox, m.Domain,
+		m.ExternalID, m.InReplyTo, json.RawMessage(refs), m.ConversationID, m.CaseRefHint, m.SenderName, m.SenderEmail,
 		m.SenderPhone, m.SenderFacebookID, m.SenderAddress, nullID(m.ContactID), m.Subject, m.Text, m.HTML,
 		nullTime(m.SentAt), nullTime(m.ReceivedAt), m.EventTime, m.AutoSubmitted, m.ParseError, m.RawSHA256,
 		m.RawContentType, m.RawSize, nonNil(m.Event), m.StoredAt,
-	).Scan(&msgID)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return 0, false, nil // a message with this event id is stored already
-	}
-	if err != nil {
-		return 0, false, fmt.Errorf("insert message %s: %w", m.EventID, err)
-	}
-	for i, a := range m.Attachments {
-		if _, err := t.tx.Exec(ctx, `
-			INSERT INTO attachments (message_id, position, name, content_type, size, sha256)
-			VALUES ($1, $2, $3, $4, $5, $6)`,
-			msgID, i, a.Name, a.ContentType, a.Size, a.SHA256); err != nil {
-			return 0, false, fmt.Errorf("insert message %s: attachment %d: %w", m.EventID, i, err)
-		}
-	}
-	return msgID, true, nil
+	), nil
 }
 
-func (t *tx) FindCaseByExternalIDs(ctx context.Context, domain string, ids []string) (int64, error) {
-	var want []string
-	for _, id := range ids {
-		if id != "" {
-			want = append(want, driverutil.Clean(id))
+// InsertMessages writes in three round trips whatever the number of
+// messages: the new cases, ids from the sequence and the other cases,
+// locked; the messages by COPY; then attachments, timeline and the other
+// cases' updated_at.
+func (t *tx) InsertMessages(ctx context.Context, ms []*store.Message) error {
+	if len(ms) == 0 {
+		return nil
+	}
+	clean, err := driverutil.CleanMessages(ms)
+	if err != nil {
+		return fmt.Errorf("insert messages: %w", err)
+	}
+	latest := map[int64]time.Time{} // case id: latest StoredAt of its messages
+	for _, m := range clean {
+		if l, ok := latest[m.CaseID]; m.CaseID != 0 && (!ok || m.StoredAt.After(l)) {
+			latest[m.CaseID] = m.StoredAt
 		}
 	}
-	if len(want) == 0 {
-		return 0, errNotFound("case by external ids in %s", domain)
+	caseDomain := make(map[int64]string, len(latest))
+	for _, c := range t.newCases {
+		caseDomain[c.id] = c.domain
 	}
-	var caseID int64
-	err := t.tx.QueryRow(ctx, `
-		SELECT case_id FROM messages
-		WHERE domain = $1 AND external_id = ANY($2) AND case_id IS NOT NULL
-		ORDER BY id DESC
-		LIMIT 1`, domain, want).Scan(&caseID)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return 0, errNotFound("case by external ids in %s", domain)
+	var stored []int64 // cases written before this call, in id order
+	for id := range latest {
+		if _, ok := caseDomain[id]; !ok {
+			stored = append(stored, id)
+		}
 	}
+	slices.Sort(stored)
+
+	b := &pgx.Batch{}
+	t.queueNewCases(b, latest) // with their final updated_at
+	// The ids are taken first so that attachment and timeline rows can
+	// name their message without reading anything back. (An identity's
+	// sequence is named table_column_seq; asking pg_get_serial_sequence
+	// for it on every row costs ten times as much.)
+	var ids []int64
+	b.Queue(`SELECT nextval('messages_id_seq') FROM generate_series(1, $1)`, len(clean)).
+		Query(func(rows pgx.Rows) error {
+			var err error
+			ids, err = pgx.CollectRows(rows, pgx.RowTo[int64])
+			return err
+		})
+	if len(stored) > 0 {
+		// Locking the cases now, in id order, keeps two transactions that
+		// add messages to the same cases from deadlocking in the UPDATE
+		// below. NO KEY: other transactions may still insert rows that
+		// refer to these cases.
+		b.Queue(`SELECT id, domain FROM cases WHERE id = ANY($1) ORDER BY id FOR NO KEY UPDATE`, stored).
+			Query(func(rows pgx.Rows) error {
+				var (
+					id     int64
+					domain string
+				)
+				_, err := pgx.ForEachRow(rows, []any{&id, &domain}, func() error {
+					caseDomain[id] = domain
+					return nil
+				})
+				return err
+			})
+	}
+	if err := t.tx.SendBatch(ctx, b).Close(); err != nil {
+		return fmt.Errorf("insert messages: new cases and ids: %w", err)
+	}
+	if len(ids) != len(clean) {
+		return fmt.Errorf("insert messages: allocated %d ids for %d messages", len(ids), len(clean))
+	}
+	slices.Sort(ids) // so that ids grow in the order of ms
+	for _, m := range clean {
+		// The domain check keeps a bug elsewhere from leaking a message
+		// into a case that other staff may see.
+		if d, ok := caseDomain[m.CaseID]; m.CaseID != 0 && (!ok || d != m.Domain) {
+			return errNotFound("insert messages: event %s: case %d in domain %s", m.EventID, m.CaseID, m.Domain)
+		}
+	}
+
+	_, err = t.tx.CopyFrom(ctx, pgx.Identifier{"messages"}, append([]string{"id"}, messageCopyColumns...),
+		pgx.CopyFromSlice(len(clean), func(i int) ([]any, error) { return messageRow(&clean[i], ids[i]) }))
 	if err != nil {
-		return 0, fmt.Errorf("find case by external ids: %w", err)
+		var pgErr *pgconn.PgError
+		if errors.As(err, &pgErr) && pgErr.Code == "23505" && pgErr.ConstraintName == "messages_event_id_key" {
+			return fmt.Errorf("insert messages: %s: %w: %w", pgErr.Detail, store.ErrDuplicateEvent, err)
+		}
+		return fmt.Errorf("insert messages: %w", err)
 	}
-	return caseID, nil
+
+	var (
+		att struct {
+			msg, size      []int64
+			pos            []int32
+			name, typ, sha []string
+		}
+		line struct {
+			caseID, msg []int64
+			at          []time.Time
+		}
+	)
+	for i := range clean {
+		m := &clean[i]
+		for p, a := range m.Attachments {
+			att.msg, att.pos, att.size = append(att.msg, ids[i]), append(att.pos, int32(p)), append(att.size, a.Size)
+			att.name, att.typ, att.sha = append(att.name, a.Name), append(att.typ, a.ContentType), append(att.sha, a.SHA256)
+		}
+		if m.CaseID != 0 {
+			line.caseID, line.msg, line.at = append(line.caseID, m.CaseID), append(line.msg, ids[i]), append(line.at, m.StoredAt)
+		}
+	}
+	b = &pgx.Batch{}
+	if len(att.msg) > 0 {
+		b.Queue(`
+			INSERT INTO attachments (message_id, position, name, content_type, size, sha256)
+			SELECT * FROM unnest($1::bigint[], $2::integer[], $3::text[], $4::text[], $5::bigint[], $6::text[])`,
+			att.msg, att.pos, att.name, att.typ, att.size, att.sha)
+	}
+	if len(line.msg) > 0 {
+		b.Queue(`
+			INSERT INTO case_timeline (case_id, at, kind, message_id)
+			SELECT case_id, at, 'message', message_id
+			FROM unnest($1::bigint[], $2::timestamptz[], $3::bigint[]) AS u(case_id, at, message_id)`,
+			line.caseID, line.at, line.msg)
+	}
+	if len(stored) > 0 {
+		ats := make([]time.Time, len(stored))
+		for i, id := range stored {
+			ats[i] = latest[id]
+		}
+		b.Queue(`
+			UPDATE cases AS c SET updated_at = u.at
+			FROM unnest($1::bigint[], $2::timestamptz[]) AS u(id, at)
+			WHERE c.id = u.id AND c.updated_at < u.at`, stored, ats)
+	}
+	if b.Len() > 0 {
+		if err := t.tx.SendBatch(ctx, b).Close(); err != nil {
+			return fmt.Errorf("insert messages: attachments and timeline: %w", err)
+		}
+	}
+	for i, m := range ms {
+		m.ID = ids[i]
+	}
+	return nil
+}
+
+// FindCasesByExternalID looks all keys up in one query, each through the
+// (domain, external_id) index.
+func (t *tx) FindCasesByExternalID(ctx context.Context, keys []store.DomainKey) (map[store.DomainKey]int64, error) {
+	found := make(map[store.DomainKey]int64, len(keys))
+	domains, values, index := domainKeyArrays(keys)
+	if len(index) == 0 {
+		return found, nil
+	}
+	rows, err := t.tx.Query(ctx, `
+		SELECT k.n, m.case_id
+		FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS k(domain, external_id, n)
+		CROSS JOIN LATERAL (
+			SELECT case_id FROM messages
+			WHERE domain = k.domain AND external_id = k.external_id AND case_id IS NOT NULL
+			ORDER BY id DESC
+			LIMIT 1
+		) AS m`, domains, values)
+	if err != nil {
+		return nil, fmt.Errorf("find cases by external id: %w", err)
+	}
+	var n, caseID int64
+	if _, err := pgx.ForEachRow(rows, []any{&n, &caseID}, func() error {
+		found[index[n-1]] = caseID
+		return nil
+	}); err != nil {
+		return nil, fmt.Errorf("find cases by external id: %w", err)
+	}
+	return found, nil
+}
+
+// domainKeyArrays are keys, cleaned as stored, as two arrays for unnest,
+// without keys with an empty value (which match nothing); index[i] is the
+// key given for element i.
+func domainKeyArrays(keys []store.DomainKey) (domains, values []string, index []store.DomainKey) {
+	for _, k := range keys {
+		if k.Value == "" {
+			continue
+		}
+		domains = append(domains, driverutil.Clean(k.Domain))
+		values = append(values, driverutil.Clean(k.Value))
+		index = append(index, k)
+	}
+	return domains, values, index
 }
 
 // messageColumns are the columns scanMessage reads, in order.

@@ -2,6 +2,11 @@
 // pgx connection pool. It owns the PostgreSQL schema (migrations/*.sql,
 // embedded) and all SQL that runs against it.
 //
+// A Tx costs a fixed number of round trips per call, whatever the size of
+// the batch: arrays go in as parameters (unnest), messages by COPY, and
+// statements that do not wait for each other's results are pipelined
+// (pgx.Batch). BulkInsertMessages is the benchmark's ceiling.
+//
 // Names in SQL are never schema-qualified: the store lives in the first
 // schema of the connection's search_path, so one database can hold several
 // stores (tests use a schema each).
@@ -34,6 +39,7 @@ var migrationFS embed.FS
 const (
 	lockClassMigrate int32 = 0x6d700001 // "mp" 1: migrations, per schema
 	lockClassContact int32 = 0x6d700002 // "mp" 2: contact lookup keys
+	// Claimed event ids use the single-bigint key space (see ClaimEvents).
 )
 
 // Store is a registry store in PostgreSQL.
@@ -150,8 +156,9 @@ func maxInt(vs []int) int {
 }
 
 // Begin starts a READ COMMITTED write transaction. The store's correctness
-// under concurrency (ON CONFLICT on event ids, row-locked case counters)
-// relies on that level, so it is set explicitly.
+// under concurrency (a statement after a lock wait sees what the holder
+// committed: claimed events, contacts, case counters) relies on that level,
+// so it is set explicitly.
 func (s *Store) Begin(ctx context.Context) (store.Tx, error) {
 	t, err := s.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.ReadCommitted, AccessMode: pgx.ReadWrite})
 	if err != nil {

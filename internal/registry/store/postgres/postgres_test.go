@@ -4,8 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"reflect"
 	"testing"
+	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/meldpunt/meldpunt/internal/registry/store"
@@ -90,7 +93,7 @@ func TestSchemaIsolation(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := tx.CreateCase(t.Context(), store.NewCase{Prefix: "MP", Year: 2026, Domain: "gemeente"}); err != nil {
+	if _, err := tx.CreateCases(t.Context(), []store.NewCase{{Prefix: "MP", Year: 2026, Domain: "gemeente"}}); err != nil {
 		t.Fatal(err)
 	}
 	if err := tx.Commit(t.Context()); err != nil {
@@ -104,5 +107,68 @@ func TestSchemaIsolation(t *testing.T) {
 		if err != nil || st.Cases != tc.want {
 			t.Errorf("store %s: %d cases, %v; want %d", name, st.Cases, err, tc.want)
 		}
+	}
+}
+
+// TestBulkInsertMessages: the ceiling stores the same rows as
+// InsertMessages, and skips event ids that are stored already.
+func TestBulkInsertMessages(t *testing.T) {
+	t.Parallel()
+	dsnBulk, dsnTx := pgtest.DSN(t), pgtest.DSN(t)
+	bulk, viaTx := open(t, dsnBulk), open(t, dsnTx)
+	messages := func() []*store.Message {
+		at := time.Date(2026, 12, 4, 10, 15, 0, 123456789, time.FixedZone("CET", 3600))
+		return []*store.Message{
+			{EventID: "ev-1", Channel: "email", Domain: "gemeente", Subject: "nul\x00byte", Text: "invalid \xff",
+				References: []string{"<a@x>"}, SentAt: &at, EventTime: at, StoredAt: at, Event: []byte("{\x00}")},
+			{EventID: "ev-2", Channel: "facebook", Domain: "sociaalhuis", EventTime: at, StoredAt: at},
+		}
+	}
+	for _, s := range []*postgres.Store{bulk, viaTx} {
+		if err := s.Migrate(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n, err := bulk.BulkInsertMessages(t.Context(), messages()); err != nil || n != 2 {
+		t.Fatalf("BulkInsertMessages = %d, %v; want 2", n, err)
+	}
+	again := append(messages()[1:], &store.Message{EventID: "ev-3", Channel: "email", Domain: "gemeente", StoredAt: time.Now()})
+	if n, err := bulk.BulkInsertMessages(t.Context(), again); err != nil || n != 1 {
+		t.Errorf("BulkInsertMessages again = %d, %v; want 1", n, err)
+	}
+	if _, err := bulk.BulkInsertMessages(t.Context(), []*store.Message{{EventID: "ev-4"}}); err == nil {
+		t.Error("BulkInsertMessages without domain and channel: no error")
+	}
+
+	tx, err := viaTx.Begin(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback(t.Context()) //nolint:errcheck
+	if err := tx.InsertMessages(t.Context(), messages()); err != nil {
+		t.Fatal(err)
+	}
+	if err := tx.Commit(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	rows := func(dsn string) []string {
+		conn, err := pgx.Connect(t.Context(), dsn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close(t.Context())
+		r, err := conn.Query(t.Context(), `SELECT (to_jsonb(m) - 'id')::text FROM messages m WHERE event_id IN ('ev-1', 'ev-2') ORDER BY event_id`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := pgx.CollectRows(r, pgx.RowTo[string])
+		if err != nil {
+			t.Fatal(err)
+		}
+		return got
+	}
+	bulkRows, txRows := rows(dsnBulk), rows(dsnTx)
+	if len(bulkRows) != 2 || !reflect.DeepEqual(bulkRows, txRows) {
+		t.Errorf("rows differ:\nbulk %q\n  tx %q", bulkRows, txRows)
 	}
 }

@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -10,18 +11,35 @@ import (
 	"github.com/meldpunt/meldpunt/internal/registry/store/internal/driverutil"
 )
 
-func (t *tx) Quarantine(ctx context.Context, q store.QuarantineItem) error {
-	if err := driverutil.CheckQuarantine(q); err != nil {
-		return fmt.Errorf("quarantine: %w", err)
+// Quarantine inserts the items in the order given, so that their ids (and
+// ListQuarantine) follow it.
+func (t *tx) Quarantine(ctx context.Context, qs []store.QuarantineItem) error {
+	if len(qs) == 0 {
+		return nil
+	}
+	for _, q := range qs {
+		if err := driverutil.CheckQuarantine(q); err != nil {
+			return fmt.Errorf("quarantine: %w", err)
+		}
+	}
+	n := len(qs)
+	keys, subjects, eventIDs, reasons := make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+	seqs, deliveries, payloads, ats := make([]int64, n), make([]int32, n), make([][]byte, n), make([]time.Time, n)
+	for i, q := range qs {
+		keys[i], subjects[i], eventIDs[i], reasons[i] = driverutil.Clean(q.Key), driverutil.Clean(q.Subject),
+			driverutil.Clean(q.EventID), driverutil.Clean(q.Reason)
+		seqs[i], deliveries[i], payloads[i], ats[i] = int64(q.StreamSeq), int32(q.Deliveries), nonNil(q.Payload), at(q.At)
 	}
 	_, err := t.tx.Exec(ctx, `
 		INSERT INTO quarantine (key, subject, event_id, stream_seq, deliveries, reason, payload, at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+		SELECT key, subject, event_id, stream_seq, deliveries, reason, payload, at
+		FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::integer[], $6::text[], $7::bytea[],
+			$8::timestamptz[]) WITH ORDINALITY AS q(key, subject, event_id, stream_seq, deliveries, reason, payload, at, n)
+		ORDER BY n
 		ON CONFLICT (key) DO NOTHING`,
-		driverutil.Clean(q.Key), driverutil.Clean(q.Subject), driverutil.Clean(q.EventID), int64(q.StreamSeq),
-		q.Deliveries, driverutil.Clean(q.Reason), nonNil(q.Payload), at(q.At))
+		keys, subjects, eventIDs, seqs, deliveries, reasons, payloads, ats)
 	if err != nil {
-		return fmt.Errorf("quarantine %s: %w", q.Key, err)
+		return fmt.Errorf("quarantine %d items: %w", n, err)
 	}
 	return nil
 }

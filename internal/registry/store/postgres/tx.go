@@ -12,9 +12,19 @@ import (
 // tx is a store.Tx over a pgx transaction.
 type tx struct {
 	tx pgx.Tx
+	// newCases are cases not written yet (see CreateCases).
+	newCases []newCase
 }
 
 func (t *tx) Commit(ctx context.Context) error {
+	if len(t.newCases) > 0 {
+		b := &pgx.Batch{}
+		t.queueNewCases(b, nil)
+		if err := t.tx.SendBatch(ctx, b).Close(); err != nil {
+			// Commit ends the transaction, whatever happens.
+			return errors.Join(fmt.Errorf("commit: create cases: %w", err), t.Rollback(ctx))
+		}
+	}
 	if err := t.tx.Commit(ctx); err != nil {
 		return fmt.Errorf("commit: %w", err)
 	}

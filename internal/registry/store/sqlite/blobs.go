@@ -12,16 +12,24 @@ import (
 	"github.com/meldpunt/meldpunt/internal/registry/store/internal/driverutil"
 )
 
-func (t *tx) PutBlob(ctx context.Context, b store.Blob) error {
-	if err := driverutil.CheckBlob(b); err != nil {
-		return fmt.Errorf("put blob: %w", err)
+func (t *tx) PutBlobs(ctx context.Context, bs []store.Blob) error {
+	for _, b := range bs {
+		if err := driverutil.CheckBlob(b); err != nil {
+			return fmt.Errorf("put blobs: %w", err)
+		}
 	}
-	_, err := t.tx.ExecContext(ctx, `
+	now := formatTime(at(time.Time{}))
+	err := t.each(ctx, `
 		INSERT INTO blobs (sha256, content_type, size, data, stored_at) VALUES (?, ?, ?, ?, ?)
-		ON CONFLICT (sha256) DO NOTHING`,
-		b.SHA256, driverutil.Clean(b.ContentType), len(b.Data), nonNil(b.Data), formatTime(at(time.Time{})))
+		ON CONFLICT (sha256) DO NOTHING`, len(bs), func(s *sql.Stmt, i int) error {
+		b := bs[i]
+		if _, err := s.ExecContext(ctx, b.SHA256, driverutil.Clean(b.ContentType), len(b.Data), nonNil(b.Data), now); err != nil {
+			return fmt.Errorf("blob %s: %w", b.SHA256, err)
+		}
+		return nil
+	})
 	if err != nil {
-		return fmt.Errorf("put blob %s: %w", b.SHA256, err)
+		return fmt.Errorf("put blobs: %w", err)
 	}
 	return nil
 }

@@ -6,77 +6,67 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"time"
 
 	"github.com/meldpunt/meldpunt/internal/registry/store"
 	"github.com/meldpunt/meldpunt/internal/registry/store/internal/driverutil"
 )
 
-func (t *tx) CreateCase(ctx context.Context, c store.NewCase) (int64, string, error) {
-	if err := driverutil.CheckNewCase(c); err != nil {
-		return 0, "", fmt.Errorf("create case: %w", err)
+func (t *tx) CreateCases(ctx context.Context, cs []store.NewCase) ([]store.CaseRef, error) {
+	for i, c := range cs {
+		if err := driverutil.CheckNewCase(c); err != nil {
+			return nil, fmt.Errorf("create cases: case %d: %w", i, err)
+		}
 	}
 	// The transaction holds the database's write lock (BEGIN IMMEDIATE), so
 	// no other writer can take a number until it ends; a rollback gives the
-	// number back.
-	var n int64
-	err := t.tx.QueryRowContext(ctx, `
+	// numbers back.
+	nums := make([]int64, len(cs))
+	err := t.each(ctx, `
 		INSERT INTO case_counters (prefix, year, last) VALUES (?, ?, 1)
 		ON CONFLICT (prefix, year) DO UPDATE SET last = last + 1
-		RETURNING last`, c.Prefix, c.Year).Scan(&n)
+		RETURNING last`, len(cs), func(s *sql.Stmt, i int) error {
+		return s.QueryRowContext(ctx, cs[i].Prefix, cs[i].Year).Scan(&nums[i])
+	})
 	if err != nil {
-		return 0, "", fmt.Errorf("create case: next number for %s-%d: %w", c.Prefix, c.Year, err)
+		return nil, fmt.Errorf("create cases: next numbers: %w", err)
 	}
-	ref := driverutil.FormatRef(c.Prefix, c.Year, n)
-	opened := formatTime(at(c.OpenedAt))
-	var caseID int64
-	err = t.tx.QueryRowContext(ctx, `
+	made := make([]store.CaseRef, len(cs))
+	err = t.each(ctx, `
 		INSERT INTO cases (ref, domain, type, subject, channel, contact_id, opened_at, updated_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-		RETURNING id`,
-		ref, driverutil.Clean(c.Domain), driverutil.Clean(c.Type), driverutil.Clean(c.Subject),
-		driverutil.Clean(c.Channel), nullID(c.ContactID), opened, opened).Scan(&caseID)
+		RETURNING id`, len(cs), func(s *sql.Stmt, i int) error {
+		c := cs[i]
+		made[i].Ref = driverutil.FormatRef(c.Prefix, c.Year, nums[i])
+		opened := formatTime(at(c.OpenedAt))
+		if err := s.QueryRowContext(ctx, made[i].Ref, driverutil.Clean(c.Domain), driverutil.Clean(c.Type),
+			driverutil.Clean(c.Subject), driverutil.Clean(c.Channel), nullID(c.ContactID), opened, opened,
+		).Scan(&made[i].ID); err != nil {
+			return fmt.Errorf("case %s: %w", made[i].Ref, err)
+		}
+		return nil
+	})
 	if err != nil {
-		return 0, "", fmt.Errorf("create case %s: %w", ref, err)
+		return nil, fmt.Errorf("create cases: %w", err)
 	}
-	return caseID, ref, nil
+	return made, nil
 }
 
-func (t *tx) FindCaseByRef(ctx context.Context, domain, ref string) (int64, error) {
-	var caseID int64
-	err := t.tx.QueryRowContext(ctx, `SELECT id FROM cases WHERE ref = ? AND domain = ?`,
-		driverutil.Clean(ref), domain).Scan(&caseID)
-	if errors.Is(err, sql.ErrNoRows) {
-		return 0, errNotFound("case %s in %s", ref, domain)
-	}
+func (t *tx) FindCasesByRef(ctx context.Context, keys []store.DomainKey) (map[store.DomainKey]int64, error) {
+	found := make(map[store.DomainKey]int64, len(keys))
+	err := t.each(ctx, `SELECT id FROM cases WHERE ref = ? AND domain = ?`, len(keys), func(s *sql.Stmt, i int) error {
+		k := keys[i]
+		var caseID int64
+		err := s.QueryRowContext(ctx, driverutil.Clean(k.Value), driverutil.Clean(k.Domain)).Scan(&caseID)
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil
+		}
+		found[k] = caseID
+		return err
+	})
 	if err != nil {
-		return 0, fmt.Errorf("find case %s: %w", ref, err)
+		return nil, fmt.Errorf("find cases by reference: %w", err)
 	}
-	return caseID, nil
-}
-
-func (t *tx) AttachMessage(ctx context.Context, caseID, messageID int64, when time.Time) error {
-	w := formatTime(at(when))
-	// The domain check keeps a bug elsewhere from leaking a message into a
-	// case that other staff may see.
-	res, err := t.tx.ExecContext(ctx, `
-		UPDATE messages SET case_id = ?1
-		WHERE id = ?2 AND domain = (SELECT domain FROM cases WHERE id = ?1)`, caseID, messageID)
-	if err != nil {
-		return fmt.Errorf("attach message %d to case %d: %w", messageID, caseID, err)
-	}
-	if n, err := res.RowsAffected(); err != nil || n == 0 {
-		return errNotFound("attach message %d to case %d: no such message and case in one domain", messageID, caseID)
-	}
-	if _, err := t.tx.ExecContext(ctx, `UPDATE cases SET updated_at = max(updated_at, ?) WHERE id = ?`, w, caseID); err != nil {
-		return fmt.Errorf("attach message %d to case %d: update case: %w", messageID, caseID, err)
-	}
-	if _, err := t.tx.ExecContext(ctx, `
-		INSERT INTO case_timeline (case_id, at, kind, message_id) VALUES (?, ?, 'message', ?)`,
-		caseID, w, messageID); err != nil {
-		return fmt.Errorf("attach message %d to case %d: timeline: %w", messageID, caseID, err)
-	}
-	return nil
+	return found, nil
 }
 
 // caseColumns are the columns scanCase reads, in order; c is the cases table.

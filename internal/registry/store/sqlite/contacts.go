@@ -11,6 +11,17 @@ import (
 	"github.com/meldpunt/meldpunt/internal/registry/store/internal/driverutil"
 )
 
+func (t *tx) UpsertContacts(ctx context.Context, cs []store.DomainContact) ([]int64, error) {
+	ids := make([]int64, len(cs))
+	for i, c := range cs {
+		var err error
+		if ids[i], err = t.UpsertContact(ctx, c.Domain, c.Contact); err != nil {
+			return nil, err
+		}
+	}
+	return ids, nil
+}
+
 func (t *tx) UpsertContact(ctx context.Context, domain string, p store.Contact) (int64, error) {
 	domain, p = driverutil.Clean(domain), driverutil.CleanContact(p)
 	if p == (store.Contact{}) {

@@ -2,24 +2,32 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 
 	"github.com/meldpunt/meldpunt/internal/registry/store"
 	"github.com/meldpunt/meldpunt/internal/registry/store/internal/driverutil"
 )
 
-func (t *tx) Quarantine(ctx context.Context, q store.QuarantineItem) error {
-	if err := driverutil.CheckQuarantine(q); err != nil {
-		return fmt.Errorf("quarantine: %w", err)
+func (t *tx) Quarantine(ctx context.Context, qs []store.QuarantineItem) error {
+	for _, q := range qs {
+		if err := driverutil.CheckQuarantine(q); err != nil {
+			return fmt.Errorf("quarantine: %w", err)
+		}
 	}
-	_, err := t.tx.ExecContext(ctx, `
+	err := t.each(ctx, `
 		INSERT INTO quarantine (key, subject, event_id, stream_seq, deliveries, reason, payload, at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-		ON CONFLICT (key) DO NOTHING`,
-		driverutil.Clean(q.Key), driverutil.Clean(q.Subject), driverutil.Clean(q.EventID), int64(q.StreamSeq),
-		q.Deliveries, driverutil.Clean(q.Reason), nonNil(q.Payload), formatTime(at(q.At)))
+		ON CONFLICT (key) DO NOTHING`, len(qs), func(s *sql.Stmt, i int) error {
+		q := qs[i]
+		if _, err := s.ExecContext(ctx, driverutil.Clean(q.Key), driverutil.Clean(q.Subject), driverutil.Clean(q.EventID),
+			int64(q.StreamSeq), q.Deliveries, driverutil.Clean(q.Reason), nonNil(q.Payload), formatTime(at(q.At))); err != nil {
+			return fmt.Errorf("%s: %w", q.Key, err)
+		}
+		return nil
+	})
 	if err != nil {
-		return fmt.Errorf("quarantine %s: %w", q.Key, err)
+		return fmt.Errorf("quarantine: %w", err)
 	}
 	return nil
 }

@@ -29,6 +29,26 @@ func (t *tx) Rollback(ctx context.Context) error {
 	return nil
 }
 
+// each runs f for i in [0, n) with query prepared as s, in the
+// transaction: the loops of the batch methods. SQLite runs in this process,
+// so a statement per row costs no round trip.
+func (t *tx) each(ctx context.Context, query string, n int, f func(s *sql.Stmt, i int) error) error {
+	if n == 0 {
+		return nil
+	}
+	s, err := t.tx.PrepareContext(ctx, query)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	for i := range n {
+		if err := f(s, i); err != nil {
+			return err
+		}
+	}
+	return s.Close()
+}
+
 // timeFormat has a fixed width, so stored times sort as text.
 const timeFormat = "2006-01-02T15:04:05.000000Z07:00"
 

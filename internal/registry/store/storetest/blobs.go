@@ -23,22 +23,24 @@ func testBlobs(t *testing.T, s store.Store) {
 		t.Errorf("HasBlobs(nil) = %v, %v", has, err)
 	}
 	inTx(t, s, func(tx store.Tx) {
-		for _, b := range blobs {
-			if err := tx.PutBlob(ctx(t), b); err != nil {
-				t.Fatalf("PutBlob(%s): %v", b.SHA256, err)
-			}
+		// blobs[0] twice in one call: stored once.
+		if err := tx.PutBlobs(ctx(t), append([]store.Blob{blobs[0]}, blobs...)); err != nil {
+			t.Fatalf("PutBlobs: %v", err)
 		}
 		// Again, in the same transaction: nothing happens.
-		if err := tx.PutBlob(ctx(t), blobs[0]); err != nil {
-			t.Fatalf("PutBlob again: %v", err)
+		if err := tx.PutBlobs(ctx(t), blobs[:1]); err != nil {
+			t.Fatalf("PutBlobs again: %v", err)
+		}
+		if err := tx.PutBlobs(ctx(t), nil); err != nil {
+			t.Fatalf("PutBlobs(nil): %v", err)
 		}
 	})
 	// Again, with another content type: the first one stays.
 	inTx(t, s, func(tx store.Tx) {
 		b := blobs[0]
 		b.ContentType = "text/html"
-		if err := tx.PutBlob(ctx(t), b); err != nil {
-			t.Fatalf("PutBlob again: %v", err)
+		if err := tx.PutBlobs(ctx(t), []store.Blob{b}); err != nil {
+			t.Fatalf("PutBlobs again: %v", err)
 		}
 	})
 	if st := stats(t, s); st.Blobs != int64(len(blobs)) {
@@ -65,7 +67,7 @@ func testBlobs(t *testing.T, s store.Store) {
 	wantNotFound(t, "Blob(missing)", err)
 }
 
-func testPutBlobChecksSum(t *testing.T, s store.Store) {
+func testPutBlobsChecksSum(t *testing.T, s store.Store) {
 	for _, tc := range []struct {
 		name string
 		b    store.Blob
@@ -80,8 +82,9 @@ func testPutBlobChecksSum(t *testing.T, s store.Store) {
 				t.Fatal(err)
 			}
 			defer tx.Rollback(ctx(t)) //nolint:errcheck
-			if err := tx.PutBlob(ctx(t), tc.b); err == nil {
-				t.Error("PutBlob: no error")
+			fine := store.Blob{SHA256: sum([]byte("fine")), Data: []byte("fine")}
+			if err := tx.PutBlobs(ctx(t), []store.Blob{fine, tc.b}); err == nil {
+				t.Error("PutBlobs: no error")
 			}
 		})
 	}

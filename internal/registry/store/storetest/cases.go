@@ -6,79 +6,87 @@ import (
 	"slices"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/meldpunt/meldpunt/internal/registry/store"
 )
 
 func testCaseRefsSequential(t *testing.T, s store.Store) {
-	steps := []struct {
-		prefix string
-		year   int
-		want   string
+	nc := func(prefix string, year int) store.NewCase {
+		return store.NewCase{Prefix: prefix, Year: year, Domain: "gemeente"}
+	}
+	steps := [][]struct {
+		c    store.NewCase
+		want string
 	}{
-		{"MP", 2026, "MP-2026-000001"},
-		{"MP", 2026, "MP-2026-000002"},
-		{"XY", 2026, "XY-2026-000001"}, // each prefix counts on its own
-		{"MP", 2027, "MP-2027-000001"}, // a new year starts at 1
-		{"MP", 2026, "MP-2026-000003"}, // the old year goes on
-		{"MP", 2027, "MP-2027-000002"},
+		{{nc("MP", 2026), "MP-2026-000001"}},
+		{{nc("MP", 2026), "MP-2026-000002"}},
+		{{nc("XY", 2026), "XY-2026-000001"}}, // each prefix counts on its own
+		{{nc("MP", 2027), "MP-2027-000001"}}, // a new year starts at 1
+		{{nc("MP", 2026), "MP-2026-000003"}}, // the old year goes on
+		// Several at once, mixed, in the order given.
+		{
+			{nc("MP", 2027), "MP-2027-000002"},
+			{nc("MP", 2026), "MP-2026-000004"},
+			{nc("AB", 2026), "AB-2026-000001"},
+			{nc("MP", 2026), "MP-2026-000005"},
+			{nc("MP", 2027), "MP-2027-000003"},
+		},
 	}
 	var ids []int64
-	for _, st := range steps {
+	for _, step := range steps {
 		inTx(t, s, func(tx store.Tx) {
-			id, ref, err := tx.CreateCase(ctx(t), store.NewCase{Prefix: st.prefix, Year: st.year, Domain: "gemeente"})
+			var cs []store.NewCase
+			var want []string
+			for _, st := range step {
+				cs, want = append(cs, st.c), append(want, st.want)
+			}
+			made, err := tx.CreateCases(ctx(t), cs)
 			if err != nil {
-				t.Fatalf("CreateCase(%s, %d): %v", st.prefix, st.year, err)
+				t.Fatalf("CreateCases(%v): %v", want, err)
 			}
-			if ref != st.want {
-				t.Errorf("CreateCase(%s, %d) = %s, want %s", st.prefix, st.year, ref, st.want)
+			var refs []string
+			for _, c := range made {
+				refs, ids = append(refs, c.Ref), append(ids, c.ID)
 			}
-			ids = append(ids, id)
+			diff(t, "references", refs, want)
 		})
 	}
-	// Several cases in one transaction.
-	inTx(t, s, func(tx store.Tx) {
-		for _, want := range []string{"MP-2026-000004", "MP-2026-000005"} {
-			id, ref, err := tx.CreateCase(ctx(t), store.NewCase{Prefix: "MP", Year: 2026, Domain: "gemeente"})
-			if err != nil || ref != want {
-				t.Errorf("CreateCase = %s, %v; want %s", ref, err, want)
-			}
-			ids = append(ids, id)
-		}
-	})
 	if !slices.IsSorted(ids) || len(slices.Compact(slices.Clone(ids))) != len(ids) {
 		t.Errorf("case ids %v not increasing", ids)
 	}
+	if st := stats(t, s); st.Cases != int64(len(ids)) {
+		t.Errorf("%d cases, want %d", st.Cases, len(ids))
+	}
 }
 
-func testCaseRefRollbackGivesNumberBack(t *testing.T, s store.Store) {
+func testCaseRefRollbackGivesNumbersBack(t *testing.T, s store.Store) {
 	newCase(t, s, "gemeente") // MP-2026-000001
 	c := ctx(t)
 	tx, err := s.Begin(c)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, ref, err := tx.CreateCase(c, store.NewCase{Prefix: "MP", Year: 2026, Domain: "gemeente"}); err != nil || ref != "MP-2026-000002" {
-		t.Fatalf("CreateCase = %s, %v", ref, err)
+	nc := store.NewCase{Prefix: "MP", Year: 2026, Domain: "gemeente"}
+	if cs, err := tx.CreateCases(c, []store.NewCase{nc, nc}); err != nil || len(cs) != 2 || cs[1].Ref != "MP-2026-000003" {
+		t.Fatalf("CreateCases = %v, %v", cs, err)
 	}
 	if err := tx.Rollback(c); err != nil {
 		t.Fatal(err)
 	}
 	if _, ref := newCase(t, s, "gemeente"); ref != "MP-2026-000002" {
-		t.Errorf("after rollback: CreateCase = %s, want MP-2026-000002 (no gaps)", ref)
+		t.Errorf("after rollback: CreateCases = %s, want MP-2026-000002 (no gaps)", ref)
 	}
 }
 
-func testCreateCaseConcurrent(t *testing.T, s store.Store) {
-	createCasesConcurrently(t, []store.Store{s, s, s, s, s, s})
+func testCreateCasesConcurrent(t *testing.T, s store.Store) {
+	createCasesConcurrently(t, []store.Store{s, s, s, s})
 }
 
-// createCasesConcurrently creates cases from one goroutine per store, each
-// case in its own transaction, without retries, and checks that the
-// references are 1..n without gaps or duplicates.
+// createCasesConcurrently creates cases from one goroutine per store, a few
+// per transaction, without retries, and checks that the references are
+// 1..n without gaps or duplicates.
 func createCasesConcurrently(t *testing.T, stores []store.Store) {
-	const perWorker = 5
+	const txs, perTx = 4, 3
 	c := ctx(t)
 	var (
 		mu   sync.Mutex
@@ -88,35 +96,41 @@ func createCasesConcurrently(t *testing.T, stores []store.Store) {
 	errs := make([]error, len(stores))
 	for w, s := range stores {
 		wg.Go(func() {
-			for range perWorker {
-				var ref string
+			for range txs {
+				var made []store.CaseRef
 				errs[w] = inTxErr(c, s, func(tx store.Tx) error {
 					var err error
-					_, ref, err = tx.CreateCase(c, store.NewCase{Prefix: "MP", Year: 2026, Domain: "gemeente", Subject: fmt.Sprint("worker ", w)})
+					nc := store.NewCase{Prefix: "MP", Year: 2026, Domain: "gemeente", Subject: fmt.Sprint("worker ", w)}
+					made, err = tx.CreateCases(c, []store.NewCase{nc, nc, nc})
 					return err
 				})
 				if errs[w] != nil {
 					return
 				}
 				mu.Lock()
-				refs = append(refs, ref)
+				for _, m := range made {
+					refs = append(refs, m.Ref)
+				}
 				mu.Unlock()
 			}
 		})
 	}
 	wg.Wait()
 	if err := errors.Join(errs...); err != nil {
-		t.Fatalf("CreateCase: %v", err)
+		t.Fatalf("CreateCases: %v", err)
 	}
 	var want []string
-	for i := range len(stores) * perWorker {
+	for i := range len(stores) * txs * perTx {
 		want = append(want, fmt.Sprintf("MP-2026-%06d", i+1))
 	}
 	slices.Sort(refs)
 	diff(t, "references", refs, want)
+	if st := stats(t, stores[0]); st.Cases != int64(len(want)) {
+		t.Errorf("%d cases, want %d", st.Cases, len(want))
+	}
 }
 
-func testCreateCaseInvalid(t *testing.T, s store.Store) {
+func testCreateCasesInvalid(t *testing.T, s store.Store) {
 	for _, tc := range []struct {
 		name string
 		c    store.NewCase
@@ -133,126 +147,86 @@ func testCreateCaseInvalid(t *testing.T, s store.Store) {
 				t.Fatal(err)
 			}
 			defer tx.Rollback(ctx(t)) //nolint:errcheck
-			if _, ref, err := tx.CreateCase(ctx(t), tc.c); err == nil {
-				t.Errorf("CreateCase(%+v) = %s, want error", tc.c, ref)
+			valid := store.NewCase{Prefix: "MP", Year: 2026, Domain: "gemeente"}
+			if cs, err := tx.CreateCases(ctx(t), []store.NewCase{valid, tc.c}); err == nil {
+				t.Errorf("CreateCases(%+v) = %v, want error", tc.c, cs)
 			}
 		})
 	}
 }
 
-func testFindCaseByRef(t *testing.T, s store.Store) {
+func testFindCasesByRef(t *testing.T, s store.Store) {
 	gemeente, gemeenteRef := newCase(t, s, "gemeente")
 	sociaal, sociaalRef := newCase(t, s, "sociaalhuis")
+	key := func(domain, ref string) store.DomainKey { return store.DomainKey{Domain: domain, Value: ref} }
 	inTx(t, s, func(tx store.Tx) {
-		for _, tc := range []struct {
-			domain, ref string
-			want        int64 // 0: not found
-		}{
-			{"gemeente", gemeenteRef, gemeente},
-			{"sociaalhuis", sociaalRef, sociaal},
-			{"sociaalhuis", gemeenteRef, 0}, // never across domains
-			{"gemeente", sociaalRef, 0},
-			{"gemeente", "MP-2026-999999", 0},
-			{"gemeente", "", 0},
-		} {
-			got, err := tx.FindCaseByRef(ctx(t), tc.domain, tc.ref)
-			if tc.want == 0 {
-				wantNotFound(t, fmt.Sprintf("FindCaseByRef(%s, %s)", tc.domain, tc.ref), err)
-				continue
-			}
-			if err != nil || got != tc.want {
-				t.Errorf("FindCaseByRef(%s, %s) = %d, %v; want %d", tc.domain, tc.ref, got, err, tc.want)
-			}
+		fresh := newCaseTx(t, tx, "gemeente") // found in the transaction that made it
+		keys := []store.DomainKey{
+			key("gemeente", gemeenteRef),
+			key("sociaalhuis", sociaalRef),
+			key("sociaalhuis", gemeenteRef), // never across domains
+			key("gemeente", sociaalRef),
+			key("gemeente", "MP-2026-999999"),
+			key("gemeente", ""),
+			key("gemeente", fresh.Ref),
+			key("gemeente", gemeenteRef), // twice
+		}
+		got, err := tx.FindCasesByRef(ctx(t), keys)
+		if err != nil {
+			t.Fatal(err)
+		}
+		diff(t, "FindCasesByRef", got, map[store.DomainKey]int64{
+			keys[0]: gemeente, keys[1]: sociaal, keys[6]: fresh.ID,
+		})
+		if got, err := tx.FindCasesByRef(ctx(t), nil); err != nil || len(got) != 0 {
+			t.Errorf("FindCasesByRef(nil) = %v, %v", got, err)
 		}
 	})
 }
 
-func testFindCaseByExternalIDs(t *testing.T, s store.Store) {
+func testFindCasesByExternalID(t *testing.T, s store.Store) {
 	older, _ := newCase(t, s, "gemeente")
 	newer, _ := newCase(t, s, "gemeente")
 	sociaal, _ := newCase(t, s, "sociaalhuis")
-	add := func(eventID, domain, externalID string, caseID int64) {
-		m := message(eventID, domain)
+	add := func(eventID, domain, externalID string, caseID int64) *store.Message {
+		m := inCase(message(eventID, domain), caseID, at(1))
 		m.ExternalID = externalID
-		id := insert(t, s, m)
-		if caseID != 0 {
-			attach(t, s, caseID, id, at(0))
-		}
+		return m
 	}
-	add("ev-1", "gemeente", "<a@x>", older)
-	add("ev-2", "gemeente", "<b@x>", newer) // stored later
-	add("ev-3", "sociaalhuis", "<a@x>", sociaal)
-	add("ev-4", "sociaalhuis", "<only-sociaal@x>", sociaal)
-	add("ev-5", "gemeente", "<unattached@x>", 0)
-
+	insert(t, s, add("ev-1", "gemeente", "<a@x>", older), add("ev-2", "gemeente", "<b@x>", older))
+	insert(t, s, add("ev-3", "gemeente", "<b@x>", newer)) // stored later
+	insert(t, s,
+		add("ev-4", "gemeente", "<c@x>", 0),
+		add("ev-5", "sociaalhuis", "<a@x>", sociaal),
+		add("ev-6", "sociaalhuis", "<only-sociaal@x>", sociaal),
+		add("ev-7", "gemeente", "<unattached@x>", 0),
+		add("ev-8", "gemeente", "", older), // an empty external id finds nothing
+	)
+	key := func(domain, id string) store.DomainKey { return store.DomainKey{Domain: domain, Value: id} }
 	inTx(t, s, func(tx store.Tx) {
-		for _, tc := range []struct {
-			name   string
-			domain string
-			ids    []string
-			want   int64 // 0: not found
-		}{
-			{"one", "gemeente", []string{"<a@x>"}, older},
-			{"most recently stored wins", "gemeente", []string{"<a@x>", "<b@x>"}, newer},
-			{"order of ids does not matter", "gemeente", []string{"<b@x>", "<a@x>"}, newer},
-			{"same id other domain", "sociaalhuis", []string{"<a@x>"}, sociaal},
-			{"never across domains", "gemeente", []string{"<only-sociaal@x>"}, 0},
-			{"message without case", "gemeente", []string{"<unattached@x>"}, 0},
-			{"unknown", "gemeente", []string{"<nope@x>"}, 0},
-			{"empty ids ignored", "gemeente", []string{"", "<a@x>", ""}, older},
-			{"only empty", "gemeente", []string{""}, 0},
-			{"none", "gemeente", nil, 0},
-		} {
-			got, err := tx.FindCaseByExternalIDs(ctx(t), tc.domain, tc.ids)
-			if tc.want == 0 {
-				wantNotFound(t, tc.name, err)
-				continue
-			}
-			if err != nil || got != tc.want {
-				t.Errorf("%s: FindCaseByExternalIDs(%s, %q) = %d, %v; want %d", tc.name, tc.domain, tc.ids, got, err, tc.want)
-			}
+		// A message stored earlier in the same transaction counts.
+		insertTx(t, tx, add("ev-9", "gemeente", "<c@x>", newer))
+		keys := []store.DomainKey{
+			key("gemeente", "<a@x>"),
+			key("gemeente", "<b@x>"),            // the most recently stored message wins
+			key("gemeente", "<c@x>"),            // the one with a case
+			key("sociaalhuis", "<a@x>"),         // same id, other domain
+			key("gemeente", "<only-sociaal@x>"), // never across domains
+			key("gemeente", "<unattached@x>"),
+			key("gemeente", "<nope@x>"),
+			key("gemeente", ""),
+		}
+		got, err := tx.FindCasesByExternalID(ctx(t), keys)
+		if err != nil {
+			t.Fatal(err)
+		}
+		diff(t, "FindCasesByExternalID", got, map[store.DomainKey]int64{
+			keys[0]: older, keys[1]: newer, keys[2]: newer, keys[3]: sociaal,
+		})
+		if got, err := tx.FindCasesByExternalID(ctx(t), nil); err != nil || len(got) != 0 {
+			t.Errorf("FindCasesByExternalID(nil) = %v, %v", got, err)
 		}
 	})
-}
-
-func testAttachMessage(t *testing.T, s store.Store) {
-	caseID, ref := newCase(t, s, "gemeente") // opened at(0)
-	first := insert(t, s, message("ev-a", "gemeente"))
-	second := insert(t, s, message("ev-b", "gemeente"))
-	attach(t, s, caseID, first, at(10))
-	attach(t, s, caseID, second, at(5)) // an older message arriving late
-
-	d := getCase(t, s, ref)
-	if want := stored(at(10)); !d.UpdatedAt.Equal(want) || d.UpdatedAt.Location() != time.UTC {
-		t.Errorf("UpdatedAt = %v, want %v in UTC (never moves back)", d.UpdatedAt, want)
-	}
-	var got []store.TimelineEntry
-	for _, e := range d.Timeline {
-		e.ID = 0
-		got = append(got, e)
-	}
-	diff(t, "timeline", got, []store.TimelineEntry{
-		{At: stored(at(5)), Kind: "message", MessageID: second},
-		{At: stored(at(10)), Kind: "message", MessageID: first},
-	})
-
-	inTx(t, s, func(tx store.Tx) {
-		wantNotFound(t, "AttachMessage to a missing case", tx.AttachMessage(ctx(t), caseID+1000, first, at(0)))
-	})
-	inTx(t, s, func(tx store.Tx) {
-		wantNotFound(t, "AttachMessage of a missing message", tx.AttachMessage(ctx(t), caseID, second+1000, at(0)))
-	})
-}
-
-func testAttachMessageOtherDomain(t *testing.T, s store.Store) {
-	caseID, ref := newCase(t, s, "sociaalhuis")
-	msgID := insert(t, s, message("ev-other", "gemeente"))
-	inTx(t, s, func(tx store.Tx) {
-		wantNotFound(t, "AttachMessage across domains", tx.AttachMessage(ctx(t), caseID, msgID, at(0)))
-	})
-	if d := getCase(t, s, ref); len(d.Messages) != 0 || len(d.Timeline) != 0 {
-		t.Errorf("case in another domain got %d messages, %d timeline entries", len(d.Messages), len(d.Timeline))
-	}
 }
 
 func testListCases(t *testing.T, s store.Store) {
@@ -266,7 +240,7 @@ func testListCases(t *testing.T, s store.Store) {
 	for i, domain := range []string{"gemeente", "sociaalhuis", "gemeente", "gemeente", "sociaalhuis"} {
 		id, ref := newCase(t, s, domain)
 		for j := range i % 3 {
-			attach(t, s, id, insert(t, s, message(fmt.Sprintf("ev-list-%d-%d", i, j), domain)), at(j))
+			insert(t, s, inCase(message(fmt.Sprintf("ev-list-%d-%d", i, j), domain), id, at(j)))
 		}
 		cases = append(cases, made{id, ref, domain, i % 3})
 	}
@@ -332,33 +306,34 @@ func testGetCase(t *testing.T, s store.Store) {
 			t.Fatal(err)
 		}
 	})
+	// The case and its messages in one transaction, the messages newest
+	// first: GetCase orders them by event time.
 	var (
 		caseID int64
 		ref    string
+		msgs   = make([]*store.Message, 3)
+		ids    = make([]int64, 3)
 	)
 	inTx(t, s, func(tx store.Tx) {
-		var err error
-		caseID, ref, err = tx.CreateCase(ctx(t), store.NewCase{
+		cs, err := tx.CreateCases(ctx(t), []store.NewCase{{
 			Prefix: "MP", Year: 2026, Domain: "gemeente", Type: "melding",
 			Subject: "Straatlamp", Channel: "email", ContactID: contactID, OpenedAt: at(-60),
-		})
+		}})
 		if err != nil {
 			t.Fatal(err)
 		}
+		caseID, ref = cs[0].ID, cs[0].Ref
+		for i := range msgs {
+			m := inCase(message(fmt.Sprint("ev-get-", i), "gemeente"), caseID, at(i))
+			m.EventTime = at(i)
+			m.Attachments = m.Attachments[:i]
+			msgs[i] = m
+		}
+		insertTx(t, tx, msgs[2], msgs[1], msgs[0])
+		for i, m := range msgs {
+			ids[i] = m.ID
+		}
 	})
-	// Inserted newest first: GetCase orders by event time.
-	var msgs []*store.Message
-	var ids []int64
-	for i := 2; i >= 0; i-- {
-		m := message(fmt.Sprint("ev-get-", i), "gemeente")
-		m.EventTime = at(i)
-		m.Attachments = m.Attachments[:i]
-		msgs = append([]*store.Message{m}, msgs...)
-		ids = append([]int64{insert(t, s, m)}, ids...)
-	}
-	for i, id := range ids {
-		attach(t, s, caseID, id, at(i))
-	}
 	d := getCase(t, s, ref)
 	diff(t, "case", d.Case, store.Case{
 		ID: caseID, Ref: ref, Domain: "gemeente", Type: "melding", Status: store.StatusNew,

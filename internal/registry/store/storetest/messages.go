@@ -1,7 +1,9 @@
 package storetest
 
 import (
+	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -10,14 +12,14 @@ import (
 )
 
 func testMigrateTwice(t *testing.T, s store.Store) {
-	id := insert(t, s, message("ev-migrate", "gemeente"))
+	insert(t, s, message("ev-migrate", "gemeente"))
 	for range 2 {
 		if err := s.Migrate(ctx(t)); err != nil {
 			t.Fatalf("Migrate again: %v", err)
 		}
 	}
 	if st := stats(t, s); st.Messages != 1 {
-		t.Errorf("after Migrate: %d messages, want 1 (id %d)", st.Messages, id)
+		t.Errorf("after Migrate: %d messages, want 1", st.Messages)
 	}
 }
 
@@ -27,29 +29,8 @@ func testPing(t *testing.T, s store.Store) {
 	}
 }
 
-func testInsertMessageRoundTrip(t *testing.T, s store.Store) {
-	full := message("ev-full", "gemeente")
-	minimal := &store.Message{EventID: "ev-minimal", Channel: "counter", Domain: "gemeente", EventTime: at(5)}
+func testInsertMessagesRoundTrip(t *testing.T, s store.Store) {
 	caseID, ref := newCase(t, s, "gemeente")
-	fullID := insert(t, s, full)
-	minimalID := insert(t, s, minimal)
-	attach(t, s, caseID, fullID, at(0))
-	attach(t, s, caseID, minimalID, at(5))
-
-	d := getCase(t, s, ref)
-	if len(d.Messages) != 2 {
-		t.Fatalf("GetCase: %d messages, want 2", len(d.Messages))
-	}
-	diff(t, "full message", normalize(d.Messages[0]), wantMessage(full, fullID, caseID))
-	got := normalize(d.Messages[1])
-	if got.StoredAt.IsZero() || got.StoredAt.Location() != time.UTC {
-		t.Errorf("minimal message: StoredAt = %v, want now in UTC", got.StoredAt)
-	}
-	want := wantMessage(minimal, minimalID, caseID)
-	want.StoredAt = got.StoredAt
-	diff(t, "minimal message", got, want)
-
-	// CaseID and ContactID given at insert are stored.
 	var contactID int64
 	inTx(t, s, func(tx store.Tx) {
 		var err error
@@ -57,134 +38,103 @@ func testInsertMessageRoundTrip(t *testing.T, s store.Store) {
 			t.Fatalf("UpsertContact: %v", err)
 		}
 	})
-	linked := message("ev-linked", "gemeente")
-	linked.CaseID, linked.ContactID = caseID, contactID
-	linkedID := insert(t, s, linked)
-	d = getCase(t, s, ref)
-	if len(d.Messages) != 3 {
-		t.Fatalf("GetCase: %d messages, want 3", len(d.Messages))
+	full := inCase(message("ev-full", "gemeente"), caseID, at(1))
+	full.ContactID = contactID
+	minimal := &store.Message{EventID: "ev-minimal", Channel: "counter", Domain: "gemeente", EventTime: at(5), CaseID: caseID}
+	alone := message("ev-alone", "gemeente") // no case
+	ms := []*store.Message{full, minimal, alone}
+	ids := insert(t, s, ms...)
+	if ids[0] == 0 || !slices.IsSorted(ids) || len(slices.Compact(slices.Clone(ids))) != len(ids) {
+		t.Errorf("message ids %v: want set, distinct and growing in the order given", ids)
 	}
-	diff(t, "message inserted with case and contact", normalize(d.Messages[1]), wantMessage(linked, linkedID, caseID))
-}
 
-func testInsertMessageDuplicate(t *testing.T, s store.Store) {
-	m := message("ev-dup", "gemeente")
-	first := insert(t, s, m)
-
-	again := message("ev-dup", "gemeente")
-	again.Subject = "changed"
-	inTx(t, s, func(tx store.Tx) {
-		id, inserted, err := tx.InsertMessage(ctx(t), again)
-		if err != nil || inserted || id != 0 {
-			t.Errorf("second InsertMessage = %d, %v, %v; want 0, false, nil", id, inserted, err)
-		}
-	})
-	// In one transaction too.
-	inTx(t, s, func(tx store.Tx) {
-		m := message("ev-dup-tx", "gemeente")
-		if _, inserted, err := tx.InsertMessage(ctx(t), m); err != nil || !inserted {
-			t.Fatalf("InsertMessage = %v, %v", inserted, err)
-		}
-		if id, inserted, err := tx.InsertMessage(ctx(t), m); err != nil || inserted || id != 0 {
-			t.Errorf("InsertMessage in the same tx = %d, %v, %v; want 0, false, nil", id, inserted, err)
-		}
-	})
-	if st := stats(t, s); st.Messages != 2 {
-		t.Errorf("%d messages, want 2", st.Messages)
-	}
-	// The duplicate wrote nothing: not its attachments, not its subject.
-	caseID, ref := newCase(t, s, "gemeente")
-	attach(t, s, caseID, first, at(0))
 	d := getCase(t, s, ref)
-	if len(d.Messages) != 1 || d.Messages[0].Subject != m.Subject || len(d.Messages[0].Attachments) != 2 {
-		t.Errorf("after duplicate: %+v", d.Messages)
+	if len(d.Messages) != 2 {
+		t.Fatalf("GetCase: %d messages, want 2", len(d.Messages))
+	}
+	diff(t, "full message", normalize(d.Messages[0]), wantMessage(full, ids[0], caseID))
+	got := normalize(d.Messages[1])
+	if got.StoredAt.IsZero() || got.StoredAt.Location() != time.UTC {
+		t.Errorf("minimal message: StoredAt = %v, want now in UTC", got.StoredAt)
+	}
+	want := wantMessage(minimal, ids[1], caseID)
+	want.StoredAt = got.StoredAt
+	diff(t, "minimal message", got, want)
+	if st := stats(t, s); st.Messages != 3 {
+		t.Errorf("%d messages, want 3", st.Messages)
 	}
 }
 
-// testInsertMessageConcurrentDuplicate has several transactions insert the
-// same events at once, as registries do with a redelivered message.
-func testInsertMessageConcurrentDuplicate(t *testing.T, s store.Store) {
-	insertConcurrently(t, []store.Store{s, s, s, s})
-}
-
-// insertConcurrently inserts the same events from one goroutine per store
-// and checks that each was inserted exactly once.
-func insertConcurrently(t *testing.T, stores []store.Store) {
-	const events = 5
-	c := ctx(t)
-	inserted := make([][]bool, len(stores))
-	errs := make([]error, len(stores))
-	var wg sync.WaitGroup
-	for w, s := range stores {
-		inserted[w] = make([]bool, events)
-		wg.Go(func() {
-			for e := range events {
-				errs[w] = inTxErr(c, s, func(tx store.Tx) error {
-					_, ok, err := tx.InsertMessage(c, message(fmt.Sprintf("ev-conc-%d", e), "gemeente"))
-					inserted[w][e] = ok
-					return err
-				})
-				if errs[w] != nil {
-					return
-				}
-			}
-		})
-	}
-	wg.Wait()
-	for w, err := range errs {
+func testClaimEvents(t *testing.T, s store.Store) {
+	insert(t, s, message("ev-committed", "gemeente"))
+	inTx(t, s, func(tx store.Tx) {
+		stored, err := tx.ClaimEvents(ctx(t), nil)
+		if err != nil || len(stored) != 0 {
+			t.Errorf("ClaimEvents(nil) = %v, %v", stored, err)
+		}
+		stored, err = tx.ClaimEvents(ctx(t), []string{"ev-new", "ev-committed", "ev-new", "ev-committed"})
 		if err != nil {
-			t.Fatalf("worker %d: %v", w, err)
+			t.Fatal(err)
 		}
-	}
-	for e := range events {
-		n := 0
-		for w := range stores {
-			if inserted[w][e] {
-				n++
-			}
+		diff(t, "claim", trueKeys(stored), []string{"ev-committed"})
+		if err := tx.InsertMessages(ctx(t), []*store.Message{message("ev-new", "gemeente")}); err != nil {
+			t.Fatal(err)
 		}
-		if n != 1 {
-			t.Errorf("event %d inserted %d times, want once", e, n)
+		// Claimed again in the same transaction, after the insert.
+		stored, err = tx.ClaimEvents(ctx(t), []string{"ev-other", "ev-new"})
+		if err != nil {
+			t.Fatal(err)
 		}
-	}
-	if st := stats(t, stores[0]); st.Messages != events {
-		t.Errorf("%d messages, want %d", st.Messages, events)
-	}
+		diff(t, "claim after insert", trueKeys(stored), []string{"ev-new"})
+	})
 }
 
-// testInsertMessageWaitsForOtherTx: while one transaction holds a new
-// message, another inserting the same event waits, and then inserts
-// nothing if the first committed, or the message if it rolled back.
-func testInsertMessageWaitsForOtherTx(t *testing.T, s store.Store) {
+// trueKeys are the sorted keys of m with value true.
+func trueKeys(m map[string]bool) []string {
+	var keys []string
+	for k, v := range m {
+		if v {
+			keys = append(keys, k)
+		}
+	}
+	slices.Sort(keys)
+	return keys
+}
+
+// testClaimEventsWaitsForOtherTx: while one transaction holds a claim,
+// another claiming the same event waits, and then finds it stored if the
+// first committed, or free if it rolled back.
+func testClaimEventsWaitsForOtherTx(t *testing.T, s store.Store) {
 	for _, commit := range []bool{true, false} {
 		t.Run(fmt.Sprintf("commit=%v", commit), func(t *testing.T) {
 			c := ctx(t)
+			before := stats(t, s).Messages
 			m := message(fmt.Sprintf("ev-wait-%v", commit), "gemeente")
 			first, err := s.Begin(c)
 			if err != nil {
 				t.Fatal(err)
 			}
 			defer first.Rollback(c) //nolint:errcheck
-			if _, ok, err := first.InsertMessage(c, m); err != nil || !ok {
-				t.Fatalf("first InsertMessage = %v, %v", ok, err)
-			}
+			insertTx(t, first, m)
 			type result struct {
-				ok  bool
-				err error
+				stored bool
+				err    error
 			}
 			second := make(chan result, 1)
 			go func() {
-				var ok bool
+				var stored map[string]bool
 				err := inTxErr(c, s, func(tx store.Tx) error {
 					var err error
-					_, ok, err = tx.InsertMessage(c, m)
-					return err
+					if stored, err = tx.ClaimEvents(c, []string{"ev-unrelated", m.EventID}); err != nil || stored[m.EventID] {
+						return err
+					}
+					return tx.InsertMessages(c, []*store.Message{message(m.EventID, "gemeente")})
 				})
-				second <- result{ok, err}
+				second <- result{stored[m.EventID], err}
 			}()
 			select {
 			case r := <-second:
-				t.Fatalf("second transaction finished (%v, %v) while the first was open", r.ok, r.err)
+				t.Fatalf("second transaction finished (%v, %v) while the first was open", r.stored, r.err)
 			case <-time.After(100 * time.Millisecond):
 			}
 			if commit {
@@ -196,14 +146,139 @@ func testInsertMessageWaitsForOtherTx(t *testing.T, s store.Store) {
 				t.Fatal(err)
 			}
 			r := <-second
-			if r.err != nil || r.ok != !commit {
-				t.Errorf("second InsertMessage = %v, %v; want %v", r.ok, r.err, !commit)
+			if r.err != nil || r.stored != commit {
+				t.Errorf("second ClaimEvents: stored %v, %v; want %v", r.stored, r.err, commit)
+			}
+			if st := stats(t, s); st.Messages != before+1 {
+				t.Errorf("%d messages, want %d", st.Messages, before+1)
 			}
 		})
 	}
 }
 
-func testInsertMessageRequiredFields(t *testing.T, s store.Store) {
+func testClaimEventsConcurrent(t *testing.T, s store.Store) {
+	claimConcurrently(t, []store.Store{s, s, s, s})
+}
+
+// claimConcurrently has one goroutine per store write batches of events
+// that overlap the other goroutines' batches, in other orders, as
+// registries do with redelivered messages: claim, insert what is not
+// stored, commit, without retries. Each event must be inserted exactly
+// once, and no transaction may fail (a deadlock would).
+func claimConcurrently(t *testing.T, stores []store.Store) {
+	const events, batch = 12, 5
+	c := ctx(t)
+	inserted := make([][]string, len(stores))
+	errs := make([]error, len(stores))
+	var wg sync.WaitGroup
+	for w, s := range stores {
+		wg.Go(func() {
+			// Worker w goes through the events from event 3w on, backwards
+			// for odd w, in overlapping batches.
+			var ids []string
+			for e := range events {
+				ids = append(ids, fmt.Sprintf("ev-conc-%02d", (3*w+e)%events))
+			}
+			if w%2 == 1 {
+				slices.Reverse(ids)
+			}
+			for from := 0; from < events; from += batch - 2 {
+				part := ids[from:min(from+batch, events)]
+				errs[w] = inTxErr(c, s, func(tx store.Tx) error {
+					stored, err := tx.ClaimEvents(c, part)
+					if err != nil {
+						return err
+					}
+					var ms []*store.Message
+					for _, id := range part {
+						if !stored[id] {
+							ms = append(ms, message(id, "gemeente"))
+						}
+					}
+					if err := tx.InsertMessages(c, ms); err != nil {
+						return err
+					}
+					for _, m := range ms {
+						inserted[w] = append(inserted[w], m.EventID)
+					}
+					return nil
+				})
+				if errs[w] != nil {
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		t.Fatalf("claim and insert: %v", err)
+	}
+	count := map[string]int{}
+	for _, ids := range inserted {
+		for _, id := range ids {
+			count[id]++
+		}
+	}
+	for e := range events {
+		if id := fmt.Sprintf("ev-conc-%02d", e); count[id] != 1 {
+			t.Errorf("%s inserted %d times, want once", id, count[id])
+		}
+	}
+	if st := stats(t, stores[0]); st.Messages != events {
+		t.Errorf("%d messages, want %d", st.Messages, events)
+	}
+}
+
+func testInsertMessagesDuplicate(t *testing.T, s store.Store) {
+	m := message("ev-dup", "gemeente")
+	insert(t, s, m)
+	wantDuplicate := func(what string, tx store.Tx, ms ...*store.Message) {
+		t.Helper()
+		err := tx.InsertMessages(ctx(t), ms)
+		if !errors.Is(err, store.ErrDuplicateEvent) {
+			t.Errorf("%s: InsertMessages: %v, want ErrDuplicateEvent", what, err)
+		} else if s.IsTransient(err) {
+			t.Errorf("%s: IsTransient(%v) = true", what, err)
+		}
+	}
+	for _, tc := range []struct {
+		name string
+		f    func(tx store.Tx)
+	}{
+		{"stored before", func(tx store.Tx) {
+			again := message("ev-dup", "gemeente")
+			again.Subject = "changed"
+			wantDuplicate("stored before", tx, message("ev-dup-new", "gemeente"), again)
+		}},
+		{"same transaction", func(tx store.Tx) {
+			insertTx(t, tx, message("ev-dup-tx", "gemeente"))
+			wantDuplicate("same transaction", tx, message("ev-dup-tx", "gemeente"))
+		}},
+		{"same call", func(tx store.Tx) {
+			wantDuplicate("same call", tx, message("ev-dup-call", "gemeente"), message("ev-dup-call", "gemeente"))
+		}},
+	} {
+		tx, err := s.Begin(ctx(t))
+		if err != nil {
+			t.Fatal(err)
+		}
+		tc.f(tx)
+		if err := tx.Rollback(ctx(t)); err != nil {
+			t.Fatalf("%s: Rollback: %v", tc.name, err)
+		}
+	}
+	// The duplicates wrote nothing: not their messages, not their subject.
+	if st := stats(t, s); st.Messages != 1 {
+		t.Errorf("%d messages, want 1", st.Messages)
+	}
+	caseID, ref := newCase(t, s, "gemeente")
+	insert(t, s, inCase(message("ev-dup-other", "gemeente"), caseID, at(1)))
+	if d := getCase(t, s, ref); len(d.Messages) != 1 || d.Messages[0].Subject != m.Subject {
+		t.Errorf("after duplicates: %+v", d.Messages)
+	}
+}
+
+func testInsertMessagesRequiredFields(t *testing.T, s store.Store) {
 	for _, tc := range []struct {
 		name   string
 		change func(m *store.Message)
@@ -220,8 +295,8 @@ func testInsertMessageRequiredFields(t *testing.T, s store.Store) {
 				t.Fatal(err)
 			}
 			defer tx.Rollback(ctx(t)) //nolint:errcheck
-			if _, _, err := tx.InsertMessage(ctx(t), m); err == nil {
-				t.Error("InsertMessage: no error")
+			if err := tx.InsertMessages(ctx(t), []*store.Message{message("ev-fine", "gemeente"), m}); err == nil {
+				t.Error("InsertMessages: no error")
 			} else if s.IsTransient(err) {
 				t.Errorf("IsTransient(%v) = true, want false", err)
 			}
@@ -229,16 +304,15 @@ func testInsertMessageRequiredFields(t *testing.T, s store.Store) {
 	}
 }
 
-func testInsertMessageCleansText(t *testing.T, s store.Store) {
-	m := message("ev-dirty\x00", "gemeente")
+func testInsertMessagesCleansText(t *testing.T, s store.Store) {
+	caseID, ref := newCase(t, s, "gemeente")
+	m := inCase(message("ev-dirty\x00", "gemeente"), caseID, at(1))
 	m.Subject = "nul\x00byte"
 	m.Text = "invalid \xff utf-8"
 	m.References = []string{"<a\x00@x>"}
 	m.Attachments = []store.Attachment{{Name: "f\xffo.txt", SHA256: sum(nil)}}
 	m.Event = []byte("exact \x00 bytes \xff")
-	id := insert(t, s, m)
-	caseID, ref := newCase(t, s, "gemeente")
-	attach(t, s, caseID, id, at(0))
+	id := insert(t, s, m)[0]
 	got := getCase(t, s, ref).Messages[0]
 	want := wantMessage(m, id, caseID)
 	want.EventID = "ev-dirty"
@@ -249,12 +323,98 @@ func testInsertMessageCleansText(t *testing.T, s store.Store) {
 	want.Attachments = []store.Attachment{{Name: "f\uFFFDo.txt", SHA256: sum(nil)}}
 	diff(t, "cleaned message", normalize(got), want)
 
-	// The cleaned event id still deduplicates.
+	// The cleaned event id still deduplicates, under the name the caller
+	// knows it by.
+	tx, err := s.Begin(ctx(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback(ctx(t)) //nolint:errcheck
+	stored, err := tx.ClaimEvents(ctx(t), []string{"ev-dirty\x00", "ev-dirty"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	diff(t, "claim", trueKeys(stored), []string{"ev-dirty", "ev-dirty\x00"})
+	if err := tx.InsertMessages(ctx(t), []*store.Message{message("ev-dirty\x00", "gemeente")}); !errors.Is(err, store.ErrDuplicateEvent) {
+		t.Errorf("InsertMessages again: %v, want ErrDuplicateEvent", err)
+	}
+}
+
+// testInsertMessagesTimeline: a message with a case adds a timeline entry
+// at its StoredAt and moves the case's UpdatedAt forward, never back, both
+// for a case created in the same transaction and for an older one.
+func testInsertMessagesTimeline(t *testing.T, s store.Store) {
+	var (
+		fresh store.CaseRef
+		ms    []*store.Message
+	)
 	inTx(t, s, func(tx store.Tx) {
-		if _, ok, err := tx.InsertMessage(ctx(t), message("ev-dirty\x00", "gemeente")); err != nil || ok {
-			t.Errorf("InsertMessage again = %v, %v; want duplicate", ok, err)
+		fresh = newCaseTx(t, tx, "gemeente") // opened at(0)
+		ms = []*store.Message{
+			inCase(message("ev-a", "gemeente"), fresh.ID, at(10)),
+			inCase(message("ev-b", "gemeente"), fresh.ID, at(5)),
+			message("ev-no-case", "gemeente"),
 		}
+		insertTx(t, tx, ms...)
 	})
+	olderID, olderRef := newCase(t, s, "gemeente")
+	late := inCase(message("ev-late", "gemeente"), olderID, at(-5)) // before the case opened
+	insert(t, s, late)
+	cID := insert(t, s, inCase(message("ev-c", "gemeente"), fresh.ID, at(7)))[0] // an older message arriving late
+
+	d := getCase(t, s, fresh.Ref)
+	if want := stored(at(10)); !d.UpdatedAt.Equal(want) || d.UpdatedAt.Location() != time.UTC {
+		t.Errorf("UpdatedAt = %v, want %v in UTC (never moves back)", d.UpdatedAt, want)
+	}
+	var got []store.TimelineEntry
+	for _, e := range d.Timeline {
+		e.ID = 0
+		got = append(got, e)
+	}
+	diff(t, "timeline", got, []store.TimelineEntry{
+		{At: stored(at(5)), Kind: "message", MessageID: ms[1].ID},
+		{At: stored(at(7)), Kind: "message", MessageID: cID},
+		{At: stored(at(10)), Kind: "message", MessageID: ms[0].ID},
+	})
+	older := getCase(t, s, olderRef)
+	if want := stored(at(0)); !older.UpdatedAt.Equal(want) {
+		t.Errorf("case with a message from before it opened: UpdatedAt = %v, want %v", older.UpdatedAt, want)
+	}
+	if len(older.Timeline) != 1 || older.Timeline[0].MessageID != late.ID {
+		t.Errorf("timeline = %+v, want one entry for message %d", older.Timeline, late.ID)
+	}
+
+	tx, err := s.Begin(ctx(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback(ctx(t)) //nolint:errcheck
+	err = tx.InsertMessages(ctx(t), []*store.Message{inCase(message("ev-missing-case", "gemeente"), fresh.ID+1000, at(0))})
+	wantNotFound(t, "InsertMessages into a missing case", err)
+}
+
+// testInsertMessagesOtherDomain: a message is never filed in a case of
+// another domain, whether that case is new in the transaction or not.
+func testInsertMessagesOtherDomain(t *testing.T, s store.Store) {
+	oldID, ref := newCase(t, s, "sociaalhuis")
+	for _, fresh := range []bool{false, true} {
+		tx, err := s.Begin(ctx(t))
+		if err != nil {
+			t.Fatal(err)
+		}
+		caseID := oldID
+		if fresh {
+			caseID = newCaseTx(t, tx, "sociaalhuis").ID
+		}
+		m := inCase(message(fmt.Sprint("ev-other-", fresh), "gemeente"), caseID, at(0))
+		wantNotFound(t, fmt.Sprintf("InsertMessages across domains (new case %v)", fresh), tx.InsertMessages(ctx(t), []*store.Message{m}))
+		if err := tx.Rollback(ctx(t)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if d := getCase(t, s, ref); len(d.Messages) != 0 || len(d.Timeline) != 0 {
+		t.Errorf("case in another domain got %d messages, %d timeline entries", len(d.Messages), len(d.Timeline))
+	}
 }
 
 func testRollbackLeavesNothing(t *testing.T, s store.Store) {
@@ -263,25 +423,19 @@ func testRollbackLeavesNothing(t *testing.T, s store.Store) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	msgID, _, err := tx.InsertMessage(c, message("ev-rollback", "gemeente"))
-	if err != nil {
-		t.Fatal(err)
-	}
 	contactID, err := tx.UpsertContact(c, "gemeente", store.Contact{Email: "x@example.org"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	caseID, ref, err := tx.CreateCase(c, store.NewCase{Prefix: "MP", Year: 2026, Domain: "gemeente", ContactID: contactID})
+	cs, err := tx.CreateCases(c, []store.NewCase{{Prefix: "MP", Year: 2026, Domain: "gemeente", ContactID: contactID}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := tx.AttachMessage(c, caseID, msgID, at(0)); err != nil {
+	insertTx(t, tx, inCase(message("ev-rollback", "gemeente"), cs[0].ID, at(0)))
+	if err := tx.PutBlobs(c, []store.Blob{{SHA256: sum([]byte("b")), Data: []byte("b")}}); err != nil {
 		t.Fatal(err)
 	}
-	if err := tx.PutBlob(c, store.Blob{SHA256: sum([]byte("b")), Data: []byte("b")}); err != nil {
-		t.Fatal(err)
-	}
-	if err := tx.Quarantine(c, store.QuarantineItem{Key: "q", Reason: "test"}); err != nil {
+	if err := tx.Quarantine(c, []store.QuarantineItem{{Key: "q", Reason: "test"}}); err != nil {
 		t.Fatal(err)
 	}
 	if err := tx.Rollback(c); err != nil {
@@ -292,7 +446,7 @@ func testRollbackLeavesNothing(t *testing.T, s store.Store) {
 	}
 
 	diff(t, "stats after rollback", stats(t, s), store.Stats{ByChannel: map[string]int64{}})
-	_, err = s.GetCase(c, ref)
+	_, err = s.GetCase(c, cs[0].Ref)
 	wantNotFound(t, "GetCase after rollback", err)
 	if q, err := s.ListQuarantine(c, 0); err != nil || len(q) != 0 {
 		t.Errorf("ListQuarantine after rollback = %v, %v", q, err)
@@ -313,17 +467,15 @@ func testCommitThenRollback(t *testing.T, s store.Store) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := tx.InsertMessage(c, message("ev-commit", "gemeente")); err != nil {
-		t.Fatal(err)
-	}
+	insertTx(t, tx, message("ev-commit", "gemeente"))
 	if err := tx.Commit(c); err != nil {
 		t.Fatal(err)
 	}
 	if err := tx.Rollback(c); err != nil {
 		t.Errorf("Rollback after Commit: %v", err)
 	}
-	if _, _, err := tx.InsertMessage(c, message("ev-after-commit", "gemeente")); err == nil {
-		t.Error("InsertMessage after Commit: no error")
+	if err := tx.InsertMessages(c, []*store.Message{message("ev-after-commit", "gemeente")}); err == nil {
+		t.Error("InsertMessages after Commit: no error")
 	}
 	if st := stats(t, s); st.Messages != 1 {
 		t.Errorf("%d messages, want 1", st.Messages)

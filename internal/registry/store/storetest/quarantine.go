@@ -20,22 +20,29 @@ func testQuarantine(t *testing.T, s store.Store) {
 			At:         at(i),
 		}
 	}
-	for i := range 3 {
-		inTx(t, s, func(tx store.Tx) {
-			if err := tx.Quarantine(ctx(t), item(i)); err != nil {
-				t.Fatalf("Quarantine: %v", err)
-			}
-		})
-	}
-	// A redelivery of item 1, with another reason: ignored.
 	inTx(t, s, func(tx store.Tx) {
-		again := item(1)
-		again.Reason, again.Deliveries = "other", 9
-		if err := tx.Quarantine(ctx(t), again); err != nil {
-			t.Fatalf("Quarantine again: %v", err)
+		if err := tx.Quarantine(ctx(t), []store.QuarantineItem{item(0)}); err != nil {
+			t.Fatalf("Quarantine: %v", err)
 		}
-		if err := tx.Quarantine(ctx(t), again); err != nil {
+	})
+	// A redelivery of item 0, with another reason: ignored, in the same
+	// call as a new item, and twice in one call.
+	inTx(t, s, func(tx store.Tx) {
+		again := item(0)
+		again.Reason, again.Deliveries = "other", 9
+		if err := tx.Quarantine(ctx(t), []store.QuarantineItem{again, item(1), item(2), again}); err != nil {
+			t.Fatalf("Quarantine: %v", err)
+		}
+		if err := tx.Quarantine(ctx(t), []store.QuarantineItem{item(1)}); err != nil {
 			t.Fatalf("Quarantine again in one tx: %v", err)
+		}
+		if err := tx.Quarantine(ctx(t), nil); err != nil {
+			t.Fatalf("Quarantine(nil): %v", err)
+		}
+	})
+	inTx(t, s, func(tx store.Tx) {
+		if err := tx.Quarantine(ctx(t), []store.QuarantineItem{item(1)}); err != nil {
+			t.Fatalf("Quarantine again: %v", err)
 		}
 	})
 
@@ -66,7 +73,7 @@ func testQuarantine(t *testing.T, s store.Store) {
 		t.Fatal(err)
 	}
 	defer tx.Rollback(ctx(t)) //nolint:errcheck
-	if err := tx.Quarantine(ctx(t), store.QuarantineItem{Reason: "no key"}); err == nil {
+	if err := tx.Quarantine(ctx(t), []store.QuarantineItem{item(5), {Reason: "no key"}}); err == nil {
 		t.Error("Quarantine without key: no error")
 	}
 }

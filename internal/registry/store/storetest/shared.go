@@ -37,19 +37,19 @@ func migrateAll(t *testing.T, stores []store.Store) {
 	}
 }
 
-func testSharedCreateCase(t *testing.T, stores []store.Store) {
+func testSharedCreateCases(t *testing.T, stores []store.Store) {
 	migrateAll(t, stores)
-	// Three goroutines per process.
-	var workers []store.Store
-	for range 3 {
-		workers = append(workers, stores...)
-	}
-	createCasesConcurrently(t, workers)
+	createCasesConcurrently(t, append(stores, stores...)) // two goroutines per process
 }
 
-func testSharedInsertMessage(t *testing.T, stores []store.Store) {
+func testSharedClaimEvents(t *testing.T, stores []store.Store) {
 	migrateAll(t, stores)
-	insertConcurrently(t, append(stores, stores...))
+	claimConcurrently(t, append(stores, stores...))
+}
+
+func testSharedUpsertContacts(t *testing.T, stores []store.Store) {
+	migrateAll(t, stores)
+	upsertContactsConcurrently(t, append(stores, stores...))
 }
 
 // testSharedReadWhileWriting: one process's open write transaction does not
@@ -66,9 +66,8 @@ func testSharedReadWhileWriting(t *testing.T, stores []store.Store) {
 		t.Fatal(err)
 	}
 	defer tx.Rollback(c) //nolint:errcheck
-	if _, _, err := tx.InsertMessage(c, message("ev-open", "gemeente")); err != nil {
-		t.Fatal(err)
-	}
+	insertTx(t, tx, message("ev-open", "gemeente"))
+	newCaseTx(t, tx, "gemeente")
 
 	done := make(chan struct{})
 	go func() {

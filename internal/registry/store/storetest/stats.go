@@ -11,18 +11,20 @@ import (
 
 func testStats(t *testing.T, s store.Store) {
 	diff(t, "empty", stats(t, s), store.Stats{ByChannel: map[string]int64{}})
+	var ms []*store.Message
 	for i, channel := range []string{"email", "email", "facebook", "eloket", "email"} {
 		m := message(fmt.Sprint("ev-stats-", i), "gemeente")
 		m.Channel = channel
-		insert(t, s, m)
+		ms = append(ms, m)
 	}
+	insert(t, s, ms...)
 	newCase(t, s, "gemeente")
 	newCase(t, s, "sociaalhuis")
 	inTx(t, s, func(tx store.Tx) {
-		if err := tx.PutBlob(ctx(t), store.Blob{SHA256: sum([]byte("x")), Data: []byte("x")}); err != nil {
+		if err := tx.PutBlobs(ctx(t), []store.Blob{{SHA256: sum([]byte("x")), Data: []byte("x")}}); err != nil {
 			t.Fatal(err)
 		}
-		if err := tx.Quarantine(ctx(t), store.QuarantineItem{Key: "k"}); err != nil {
+		if err := tx.Quarantine(ctx(t), []store.QuarantineItem{{Key: "k"}}); err != nil {
 			t.Fatal(err)
 		}
 	})

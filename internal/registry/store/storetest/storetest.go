@@ -29,28 +29,31 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 	}{
 		{"MigrateTwice", testMigrateTwice},
 		{"Ping", testPing},
-		{"InsertMessageRoundTrip", testInsertMessageRoundTrip},
-		{"InsertMessageDuplicate", testInsertMessageDuplicate},
-		{"InsertMessageConcurrentDuplicate", testInsertMessageConcurrentDuplicate},
-		{"InsertMessageWaitsForOtherTx", testInsertMessageWaitsForOtherTx},
-		{"InsertMessageRequiredFields", testInsertMessageRequiredFields},
-		{"InsertMessageCleansText", testInsertMessageCleansText},
+		{"InsertMessagesRoundTrip", testInsertMessagesRoundTrip},
+		{"ClaimEvents", testClaimEvents},
+		{"ClaimEventsWaitsForOtherTx", testClaimEventsWaitsForOtherTx},
+		{"ClaimEventsConcurrent", testClaimEventsConcurrent},
+		{"InsertMessagesDuplicate", testInsertMessagesDuplicate},
+		{"InsertMessagesRequiredFields", testInsertMessagesRequiredFields},
+		{"InsertMessagesCleansText", testInsertMessagesCleansText},
+		{"InsertMessagesTimeline", testInsertMessagesTimeline},
+		{"InsertMessagesOtherDomain", testInsertMessagesOtherDomain},
 		{"RollbackLeavesNothing", testRollbackLeavesNothing},
 		{"CommitThenRollback", testCommitThenRollback},
 		{"CaseRefsSequential", testCaseRefsSequential},
-		{"CaseRefRollbackGivesNumberBack", testCaseRefRollbackGivesNumberBack},
-		{"CreateCaseConcurrent", testCreateCaseConcurrent},
-		{"CreateCaseInvalid", testCreateCaseInvalid},
-		{"FindCaseByRef", testFindCaseByRef},
-		{"FindCaseByExternalIDs", testFindCaseByExternalIDs},
-		{"AttachMessage", testAttachMessage},
-		{"AttachMessageOtherDomain", testAttachMessageOtherDomain},
+		{"CaseRefRollbackGivesNumbersBack", testCaseRefRollbackGivesNumbersBack},
+		{"CreateCasesConcurrent", testCreateCasesConcurrent},
+		{"CreateCasesInvalid", testCreateCasesInvalid},
+		{"FindCasesByRef", testFindCasesByRef},
+		{"FindCasesByExternalID", testFindCasesByExternalID},
 		{"ListCases", testListCases},
 		{"GetCase", testGetCase},
 		{"GetCaseNotFound", testGetCaseNotFound},
 		{"UpsertContact", testUpsertContact},
+		{"UpsertContacts", testUpsertContacts},
+		{"UpsertContactsConcurrent", testUpsertContactsConcurrent},
 		{"Blobs", testBlobs},
-		{"PutBlobChecksSum", testPutBlobChecksSum},
+		{"PutBlobsChecksSum", testPutBlobsChecksSum},
 		{"Quarantine", testQuarantine},
 		{"Stats", testStats},
 		{"IsTransient", testIsTransient},
@@ -78,8 +81,9 @@ func RunShared(t *testing.T, open func(t *testing.T, n int) []store.Store) {
 		test func(t *testing.T, s []store.Store)
 	}{
 		{"MigrateConcurrently", 3, testSharedMigrateConcurrently},
-		{"CreateCaseConcurrently", 2, testSharedCreateCase},
-		{"InsertMessageConcurrently", 2, testSharedInsertMessage},
+		{"CreateCasesConcurrently", 2, testSharedCreateCases},
+		{"ClaimEventsConcurrently", 2, testSharedClaimEvents},
+		{"UpsertContactsConcurrently", 2, testSharedUpsertContacts},
 		{"ReadWhileWriting", 2, testSharedReadWhileWriting},
 	}
 	for _, tc := range tests {
@@ -218,46 +222,53 @@ func sum(b []byte) string {
 	return hex.EncodeToString(s[:])
 }
 
-// insert stores m in its own transaction and returns its id.
-func insert(t *testing.T, s store.Store, m *store.Message) int64 {
+// insert claims and stores ms in one transaction and returns their ids.
+func insert(t *testing.T, s store.Store, ms ...*store.Message) []int64 {
 	t.Helper()
-	var id int64
-	inTx(t, s, func(tx store.Tx) {
-		var inserted bool
-		var err error
-		id, inserted, err = tx.InsertMessage(ctx(t), m)
-		if err != nil || !inserted {
-			t.Fatalf("InsertMessage(%s) = %d, %v, %v; want inserted", m.EventID, id, inserted, err)
-		}
-	})
-	return id
+	inTx(t, s, func(tx store.Tx) { insertTx(t, tx, ms...) })
+	ids := make([]int64, len(ms))
+	for i, m := range ms {
+		ids[i] = m.ID
+	}
+	return ids
 }
 
-// newCase opens a case in domain in its own transaction.
+// insertTx claims and stores ms in tx, as the registry does.
+func insertTx(t *testing.T, tx store.Tx, ms ...*store.Message) {
+	t.Helper()
+	var eventIDs []string
+	for _, m := range ms {
+		eventIDs = append(eventIDs, m.EventID)
+	}
+	if stored, err := tx.ClaimEvents(ctx(t), eventIDs); err != nil || len(stored) != 0 {
+		t.Fatalf("ClaimEvents(%q) = %v, %v; want none stored", eventIDs, stored, err)
+	}
+	if err := tx.InsertMessages(ctx(t), ms); err != nil {
+		t.Fatalf("InsertMessages(%q): %v", eventIDs, err)
+	}
+}
+
+// newCase opens a case in domain, opened at(0), in its own transaction.
 func newCase(t *testing.T, s store.Store, domain string) (int64, string) {
 	t.Helper()
-	var (
-		id  int64
-		ref string
-	)
-	inTx(t, s, func(tx store.Tx) {
-		var err error
-		id, ref, err = tx.CreateCase(ctx(t), store.NewCase{Prefix: "MP", Year: 2026, Domain: domain, OpenedAt: at(0)})
-		if err != nil {
-			t.Fatalf("CreateCase: %v", err)
-		}
-	})
-	return id, ref
+	var c store.CaseRef
+	inTx(t, s, func(tx store.Tx) { c = newCaseTx(t, tx, domain) })
+	return c.ID, c.Ref
 }
 
-// attach attaches a message to a case in its own transaction.
-func attach(t *testing.T, s store.Store, caseID, msgID int64, when time.Time) {
+func newCaseTx(t *testing.T, tx store.Tx, domain string) store.CaseRef {
 	t.Helper()
-	inTx(t, s, func(tx store.Tx) {
-		if err := tx.AttachMessage(ctx(t), caseID, msgID, when); err != nil {
-			t.Fatalf("AttachMessage(%d, %d): %v", caseID, msgID, err)
-		}
-	})
+	cs, err := tx.CreateCases(ctx(t), []store.NewCase{{Prefix: "MP", Year: 2026, Domain: domain, OpenedAt: at(0)}})
+	if err != nil || len(cs) != 1 {
+		t.Fatalf("CreateCases = %v, %v", cs, err)
+	}
+	return cs[0]
+}
+
+// inCase is m in case caseID, stored at when.
+func inCase(m *store.Message, caseID int64, when time.Time) *store.Message {
+	m.CaseID, m.StoredAt = caseID, when
+	return m
 }
 
 func stats(t *testing.T, s store.Store) store.Stats {

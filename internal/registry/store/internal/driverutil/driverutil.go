@@ -145,6 +145,19 @@ func CleanMessage(m *store.Message) store.Message {
 	return c
 }
 
+// CleanMessages checks every message (CheckMessage) and returns them
+// cleaned (CleanMessage).
+func CleanMessages(ms []*store.Message) ([]store.Message, error) {
+	clean := make([]store.Message, len(ms))
+	for i, m := range ms {
+		if err := CheckMessage(m); err != nil {
+			return nil, fmt.Errorf("message %d (event %q): %w", i, m.EventID, err)
+		}
+		clean[i] = CleanMessage(m)
+	}
+	return clean, nil
+}
+
 // CleanContact returns p with every field cleaned and trimmed.
 func CleanContact(p store.Contact) store.Contact {
 	for _, f := range []*string{&p.Name, &p.Email, &p.Phone, &p.FacebookID, &p.Address} {

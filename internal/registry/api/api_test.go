@@ -1,0 +1,151 @@
+package api_test
+
+import (
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/meldpunt/meldpunt/internal/registry/api"
+	"github.com/meldpunt/meldpunt/internal/registry/store"
+	"github.com/meldpunt/meldpunt/internal/registry/store/sqlite"
+)
+
+func TestCasesAPI(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "api.db"), log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	if err := st.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	// Three cases, the middle one with two messages.
+	tx, err := st.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	opened := mustTime(t, "2026-12-01T09:00:00Z")
+	refs, err := tx.CreateCases(ctx, []store.NewCase{
+		{Prefix: "MP", Year: 2026, Domain: "gemeente", Subject: "Put in de weg", Channel: "email", OpenedAt: opened},
+		{Prefix: "MP", Year: 2026, Domain: "sociaalhuis", Subject: "Huurpremie", Channel: "email", OpenedAt: opened},
+		{Prefix: "MP", Year: 2026, Domain: "gemeente", Subject: "Afval", Channel: "eloket", OpenedAt: opened},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var msgs []*store.Message
+	for i, c := range []int{0, 1, 1, 2} {
+		msgs = append(msgs, &store.Message{
+			EventID: "ev-" + string(rune('a'+i)), CaseID: refs[c].ID, Channel: "email", Direction: "incoming",
+			Inbox: "gemeentebestuur", Domain: []string{"gemeente", "sociaalhuis", "sociaalhuis", "gemeente"}[i],
+			ExternalID: "<m" + string(rune('a'+i)) + "@x>", SenderName: "An Peeters", Subject: "onderwerp",
+			Text: "<script>alert(1)</script>", EventTime: opened, Event: []byte(`{}`),
+			Attachments: []store.Attachment{{Name: "foto.jpg", ContentType: "image/jpeg", Size: 3, SHA256: "aa"}},
+		})
+	}
+	if err := tx.InsertMessages(ctx, msgs); err != nil {
+		t.Fatal(err)
+	}
+	if err := tx.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+
+	mux := http.NewServeMux()
+	api.New(st, log).Register(mux)
+	srv := httptest.NewServer(mux)
+	t.Cleanup(srv.Close)
+
+	tests := []struct {
+		name     string
+		path     string
+		wantCode int
+		check    func(t *testing.T, body []byte)
+	}{
+		{name: "list", path: "/api/v1/cases", wantCode: 200, check: func(t *testing.T, body []byte) {
+			var l api.CaseList
+			mustJSON(t, body, &l)
+			if len(l.Cases) != 3 || l.Cases[0].Ref != refs[2].Ref || l.Cases[1].MessageCount != 2 || l.Next != "" {
+				t.Errorf("list = %+v", l)
+			}
+		}},
+		{name: "paging", path: "/api/v1/cases?limit=2", wantCode: 200, check: func(t *testing.T, body []byte) {
+			var l api.CaseList
+			mustJSON(t, body, &l)
+			if len(l.Cases) != 2 || l.Next == "" {
+				t.Fatalf("page 1 = %+v", l)
+			}
+			resp, err := http.Get(srv.URL + l.Next)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			var l2 api.CaseList
+			b, _ := io.ReadAll(resp.Body)
+			mustJSON(t, b, &l2)
+			if len(l2.Cases) != 1 || l2.Cases[0].Ref != refs[0].Ref {
+				t.Errorf("page 2 = %+v", l2)
+			}
+		}},
+		{name: "filter by domain", path: "/api/v1/cases?domain=sociaalhuis", wantCode: 200, check: func(t *testing.T, body []byte) {
+			var l api.CaseList
+			mustJSON(t, body, &l)
+			if len(l.Cases) != 1 || l.Cases[0].Domain != "sociaalhuis" {
+				t.Errorf("list = %+v", l)
+			}
+		}},
+		{name: "one case", path: "/api/v1/cases/" + refs[1].Ref, wantCode: 200, check: func(t *testing.T, body []byte) {
+			var c api.CaseDetail
+			mustJSON(t, body, &c)
+			if c.Ref != refs[1].Ref || len(c.Messages) != 2 || len(c.Timeline) != 2 || c.Messages[0].Text != "<script>alert(1)</script>" ||
+				len(c.Messages[0].Attachments) != 1 || c.Status != "nieuw" {
+				t.Errorf("case = %+v", c)
+			}
+		}},
+		{name: "unknown case", path: "/api/v1/cases/MP-2026-999999", wantCode: 404},
+		{name: "bad limit", path: "/api/v1/cases?limit=0", wantCode: 400},
+		{name: "bad before", path: "/api/v1/cases?before=x", wantCode: 400},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			resp, err := http.Get(srv.URL + tt.path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			body, _ := io.ReadAll(resp.Body)
+			if resp.StatusCode != tt.wantCode {
+				t.Fatalf("GET %s = %d %s, want %d", tt.path, resp.StatusCode, body, tt.wantCode)
+			}
+			if ct := resp.Header.Get("Content-Type"); ct != "application/json; charset=utf-8" {
+				t.Errorf("Content-Type %q", ct)
+			}
+			if tt.check != nil {
+				tt.check(t, body)
+			}
+		})
+	}
+}
+
+func mustJSON(t *testing.T, b []byte, v any) {
+	t.Helper()
+	if err := json.Unmarshal(b, v); err != nil {
+		t.Fatalf("decode %s: %v", b, err)
+	}
+}
+
+func mustTime(t *testing.T, s string) time.Time {
+	t.Helper()
+	v, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
+}

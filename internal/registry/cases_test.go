@@ -1,0 +1,216 @@
+package registry_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/meldpunt/meldpunt/internal/bus"
+	"github.com/meldpunt/meldpunt/internal/caseevent"
+	"github.com/meldpunt/meldpunt/internal/registry"
+	"github.com/meldpunt/meldpunt/internal/registry/store"
+	"github.com/meldpunt/meldpunt/internal/testutil/eventgen"
+)
+
+// mail makes an e-mail event in a domain with a Message-ID.
+func mail(gen *eventgen.Generator, i int, domain caseevent.Domain, messageID string, th caseevent.Thread) caseevent.Event {
+	ev := gen.Event(i)
+	ev.Data.Domain = domain
+	ev.Data.Inbox = map[caseevent.Domain]string{caseevent.DomainGemeente: "gemeentebestuur", caseevent.DomainSociaalhuis: "sociaalhuis"}[domain]
+	ev.Data.ExternalID = messageID
+	ev.Data.Thread = th
+	ev.ID = caseevent.NewID(ev.Data.Channel, ev.Data.Inbox, messageID)
+	return ev
+}
+
+// caseOf returns the reference of the case holding the event.
+func caseOf(t *testing.T, st store.Store, eventID string) string {
+	t.Helper()
+	ctx := context.Background()
+	cases, err := st.ListCases(ctx, store.CaseFilter{Limit: 500})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range cases {
+		d, err := st.GetCase(ctx, c.Ref)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range d.Messages {
+			if m.EventID == eventID {
+				return c.Ref
+			}
+		}
+	}
+	t.Fatalf("event %s is in no case", eventID)
+	return ""
+}
+
+func TestCaseGrouping(t *testing.T) {
+	for _, kind := range storeKinds {
+		t.Run(kind, func(t *testing.T) {
+			t.Parallel()
+			h := newHarness(t, kind)
+			ctx := context.Background()
+			gen := eventgen.New(eventgen.Options{Seed: 3})
+			gem, soc := caseevent.DomainGemeente, caseevent.DomainSociaalhuis
+			publish := func(evs ...caseevent.Event) {
+				t.Helper()
+				if _, err := h.bus.PublishEvents(ctx, evs); err != nil {
+					t.Fatal(err)
+				}
+			}
+			stored := int64(0)
+			step := func(evs ...caseevent.Event) {
+				t.Helper()
+				publish(evs...)
+				stored += int64(len(evs))
+				h.waitFor("messages stored", func(s store.Stats) bool { return s.Messages >= stored })
+			}
+
+			// A question and its reply in one batch: the reply finds the
+			// case opened a moment earlier in the same transaction.
+			b1 := mail(gen, 1, gem, "<b1@example.be>", caseevent.Thread{})
+			b2 := mail(gen, 2, gem, "<b2@meldegem.be>", caseevent.Thread{InReplyTo: "<b1@example.be>"})
+			publish(b1, b2)
+			stored = 2
+			h.run(registry.Config{CasePrefix: "MP", BatchSize: 50})
+			h.waitFor("batch stored", func(s store.Stats) bool { return s.Messages >= 2 })
+
+			a1 := mail(gen, 10, gem, "<a1@example.be>", caseevent.Thread{})
+			step(a1)
+			ref := caseOf(t, h.store, a1.ID)
+			a2 := mail(gen, 11, gem, "<a2@meldegem.be>", caseevent.Thread{InReplyTo: "<a1@example.be>"})
+			a3 := mail(gen, 12, gem, "<a3@example.be>", caseevent.Thread{References: []string{"<unknown@x>", "<a2@meldegem.be>"}})
+			step(a2, a3)
+			a4 := mail(gen, 13, gem, "<a4@example.be>", caseevent.Thread{CaseRef: ref})
+			step(a4)
+			// Never across domains: not by reply, not by reference.
+			s1 := mail(gen, 20, soc, "<s1@example.be>", caseevent.Thread{InReplyTo: "<a1@example.be>"})
+			s2 := mail(gen, 21, soc, "<s2@example.be>", caseevent.Thread{CaseRef: ref})
+			step(s1, s2)
+
+			for _, tc := range []struct {
+				name    string
+				eventID string
+				want    string // "" means: a case of its own
+			}{
+				{"reply in the same batch", b2.ID, caseOf(t, h.store, b1.ID)},
+				{"In-Reply-To", a2.ID, ref},
+				{"References", a3.ID, ref},
+				{"case reference", a4.ID, ref},
+			} {
+				if got := caseOf(t, h.store, tc.eventID); got != tc.want {
+					t.Errorf("%s: message in case %s, want %s", tc.name, got, tc.want)
+				}
+			}
+			for _, id := range []string{s1.ID, s2.ID} {
+				if got := caseOf(t, h.store, id); got == ref {
+					t.Errorf("a sociaalhuis message joined gemeente case %s", ref)
+				}
+			}
+			if caseOf(t, h.store, s1.ID) == caseOf(t, h.store, s2.ID) {
+				t.Errorf("two unrelated sociaalhuis messages share a case")
+			}
+			s, err := h.store.Stats(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if s.Messages != 8 || s.Cases != 4 {
+				t.Errorf("store holds %d messages in %d cases, want 8 in 4", s.Messages, s.Cases)
+			}
+			d, err := h.store.GetCase(ctx, ref)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(d.Messages) != 4 || len(d.Timeline) != 4 {
+				t.Errorf("case %s has %d messages and %d timeline entries, want 4 and 4", ref, len(d.Messages), len(d.Timeline))
+			}
+			if d.Domain != string(gem) || d.Status != store.StatusNew || !strings.HasPrefix(d.Ref, "MP-2026-") {
+				t.Errorf("case %+v", d.Case)
+			}
+		})
+	}
+}
+
+// TestAttachments: objects are copied out of the object store once per
+// SHA-256, and each message lists its own.
+func TestAttachments(t *testing.T) {
+	for _, kind := range storeKinds {
+		t.Run(kind, func(t *testing.T) {
+			t.Parallel()
+			h := newHarness(t, kind)
+			h.run(registry.Config{})
+			ctx := context.Background()
+			gen := eventgen.New(eventgen.Options{Seed: 4})
+			photo := []byte("\xff\xd8\xff\xe0 not really a JPEG, but bytes all the same")
+			ref, err := h.bus.PutObject(ctx, photo, "image/jpeg")
+			if err != nil {
+				t.Fatal(err)
+			}
+			raw1, err := h.bus.PutObject(ctx, []byte("From: a@example.be\r\n\r\nfirst"), "message/rfc822")
+			if err != nil {
+				t.Fatal(err)
+			}
+			var evs []caseevent.Event
+			for i, raw := range []caseevent.ObjectRef{raw1, raw1} {
+				ev := gen.Event(i)
+				ev.Data.Attachments = []caseevent.Attachment{{Name: "foto.jpg", ContentType: ref.ContentType, Size: ref.Size, SHA256: ref.SHA256, Object: ref.Object}}
+				r := raw
+				ev.Data.Raw = &r
+				evs = append(evs, ev)
+			}
+			if _, err := h.bus.PublishEvents(ctx, evs); err != nil {
+				t.Fatal(err)
+			}
+			s := h.waitFor("2 messages", func(s store.Stats) bool { return s.Messages >= 2 })
+			if s.Blobs != 2 {
+				t.Errorf("store holds %d blobs, want 2 (photo and raw, each once)", s.Blobs)
+			}
+			b, err := h.store.Blob(ctx, ref.SHA256)
+			if err != nil || string(b.Data) != string(photo) {
+				t.Fatalf("blob %s = %q, %v", ref.SHA256, b.Data, err)
+			}
+			c, err := h.store.GetCase(ctx, caseOf(t, h.store, evs[1].ID))
+			if err != nil {
+				t.Fatal(err)
+			}
+			m := c.Messages[0]
+			if len(m.Attachments) != 1 || m.Attachments[0].Name != "foto.jpg" || m.Attachments[0].SHA256 != ref.SHA256 || m.RawSHA256 != raw1.SHA256 {
+				t.Errorf("message attachments %+v raw %s", m.Attachments, m.RawSHA256)
+			}
+		})
+	}
+}
+
+// TestMaxDeliveries: an event delivered more often than allowed without
+// being stored goes to quarantine instead of being tried for ever.
+func TestMaxDeliveries(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, "sqlite")
+	ctx := context.Background()
+	gen := eventgen.New(eventgen.Options{Seed: 5})
+	ev := gen.Event(0)
+	if _, err := h.bus.PublishEvent(ctx, ev); err != nil {
+		t.Fatal(err)
+	}
+	// Another consumer of the same durable takes it and dies without an ack.
+	cons, err := h.bus.Consumer(ctx, bus.ConsumerConfig{AckWait: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ds, err := cons.Fetch(ctx, 1, 10*time.Second)
+	if err != nil || len(ds) != 1 {
+		t.Fatalf("fetch: %d, %v", len(ds), err)
+	}
+	h.run(registry.Config{MaxDeliveries: 1})
+	h.waitFor("quarantined", func(s store.Stats) bool { return s.Quarantined >= 1 })
+	items, err := h.store.ListQuarantine(ctx, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(items) != 1 || items[0].EventID != ev.ID || !strings.Contains(items[0].Reason, "delivered 2 times") {
+		t.Errorf("quarantine = %+v", items)
+	}
+}
