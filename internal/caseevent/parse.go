@@ -53,8 +53,15 @@ func Parse(data []byte) (Event, error) {
 	if e.DataContentType == "" {
 		e.DataContentType = DataContentType
 	}
-	if err := e.Validate(); err != nil {
-		return e, err
+	// The size limit was checked on the bytes as received, so the fields
+	// are all that is left to check; encoding the event again to measure it
+	// would double the cost of a parse.
+	c := &checker{}
+	c.envelope(e)
+	c.message("data", e.Data)
+	if len(c.problems) > 0 {
+		sortProblems(c.problems)
+		return e, &ValidationError{Problems: c.problems}
 	}
 	return e, nil
 }
@@ -84,6 +91,42 @@ func encode(e Event) ([]byte, error) {
 
 var timeType = reflect.TypeFor[time.Time]()
 
+// jsonFields are the JSON field names of one struct type.
+type jsonFields struct {
+	byName map[string]reflect.Type // exact name -> field type
+	byFold map[string]string       // lower-case name -> exact name
+}
+
+// structFields indexes every struct type of the contract once, so that
+// checkTree need not read struct tags for every key of every event. It is
+// filled at start-up and only read afterwards.
+var structFields = indexStructs(reflect.TypeFor[Event](), map[reflect.Type]jsonFields{})
+
+func indexStructs(t reflect.Type, idx map[reflect.Type]jsonFields) map[reflect.Type]jsonFields {
+	for t.Kind() == reflect.Pointer || t.Kind() == reflect.Slice || t.Kind() == reflect.Map {
+		t = t.Elem()
+	}
+	if t.Kind() != reflect.Struct || t == timeType {
+		return idx
+	}
+	if _, done := idx[t]; done {
+		return idx
+	}
+	f := jsonFields{byName: map[string]reflect.Type{}, byFold: map[string]string{}}
+	idx[t] = f
+	for i := range t.NumField() {
+		sf := t.Field(i)
+		name, _, _ := strings.Cut(sf.Tag.Get("json"), ",")
+		if name == "" || name == "-" {
+			continue
+		}
+		f.byName[name] = sf.Type
+		f.byFold[strings.ToLower(name)] = name
+		indexStructs(sf.Type, idx)
+	}
+	return idx
+}
+
 // checkTree walks the generic decoding v of a value of type t and
 // rejects what encoding/json would silently accept but the JSON Schema does
 // not: null where the contract has a value (encoding/json leaves the zero
@@ -108,18 +151,14 @@ func checkTree(v any, t reflect.Type, path string) error {
 		if !ok {
 			return nil
 		}
+		fields := structFields[t]
 		for _, key := range slices.Sorted(maps.Keys(obj)) {
-			for i := range t.NumField() {
-				f := t.Field(i)
-				name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
-				switch {
-				case key == name:
-					if err := checkTree(obj[key], f.Type, joinPath(path, name)); err != nil {
-						return err
-					}
-				case strings.EqualFold(key, name):
-					return fmt.Errorf("%s: field names are case-sensitive; did you mean %q?", joinPath(path, key), name)
+			if ft, ok := fields.byName[key]; ok {
+				if err := checkTree(obj[key], ft, joinPath(path, key)); err != nil {
+					return err
 				}
+			} else if name, ok := fields.byFold[strings.ToLower(key)]; ok {
+				return fmt.Errorf("%s: field names are case-sensitive; did you mean %q?", joinPath(path, key), name)
 			}
 		}
 	case t.Kind() == reflect.Slice:

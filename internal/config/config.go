@@ -147,7 +147,7 @@ func Defaults() Registry {
 		Cases: Cases{Prefix: "MP", TimeZone: "Europe/Brussels"},
 		Consumer: Consumer{
 			Durable:       "registry",
-			BatchSize:     200,
+			BatchSize:     500,
 			FetchWait:     time.Second,
 			AckWait:       60 * time.Second,
 			MaxDeliveries: 10,

@@ -18,7 +18,7 @@ func TestLoadExampleConfig(t *testing.T) {
 	if err != nil {
 		t.Fatalf("example config does not load: %v", err)
 	}
-	if cfg.Cases.Prefix != "MP" || cfg.NATS.DuplicateWindow != 48*time.Hour || cfg.Consumer.BatchSize != 200 {
+	if cfg.Cases.Prefix != "MP" || cfg.NATS.DuplicateWindow != 48*time.Hour || cfg.Consumer.BatchSize != 500 {
 		t.Errorf("unexpected values from the example: %+v", cfg)
 	}
 }

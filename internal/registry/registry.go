@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"sync"
 	"time"
 
 	"github.com/meldpunt/meldpunt/internal/bus"
@@ -78,25 +79,74 @@ func New(st store.Store, objs Objects, cfg Config, m *Metrics, log *slog.Logger)
 // Run fetches and processes batches until ctx ends. A batch that has started
 // is finished (committed and acknowledged) or abandoned unacknowledged, so
 // it is redelivered; nothing is acknowledged that was not committed.
+//
+// Three stages overlap: while one batch is being committed, the next is
+// fetched and parsed, and the one before is being acknowledged.
 func (r *Registry) Run(ctx context.Context, c *bus.Consumer) error {
 	go r.watchBacklog(ctx, c)
+	prepared := make(chan []*item, 1)
+	go r.fetchLoop(ctx, c, prepared)
+	acks := make(chan []*item, 2)
+	acked := make(chan struct{})
+	go func() {
+		defer close(acked)
+		for items := range acks {
+			// Acknowledging outlives ctx: what was committed is
+			// acknowledged even during a shutdown.
+			r.ack(context.WithoutCancel(ctx), items)
+		}
+	}()
+	defer func() {
+		close(acks)
+		<-acked
+	}()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case items := <-prepared:
+			start := r.now()
+			for len(items) > 0 {
+				n := r.runWithRetry(ctx, items)
+				if n == 0 {
+					return nil // ctx ended: the rest is redelivered later
+				}
+				acks <- items[:n]
+				items = items[n:]
+			}
+			r.m.BatchSeconds.Observe(r.now().Sub(start).Seconds())
+		}
+	}
+}
+
+// fetchLoop fetches and parses batches ahead of the committer.
+func (r *Registry) fetchLoop(ctx context.Context, c *bus.Consumer, out chan<- []*item) {
 	fails := 0
 	for {
 		ds, err := c.Fetch(ctx, r.cfg.BatchSize, r.cfg.FetchWait)
 		if ctx.Err() != nil {
-			return nil
+			return
 		}
 		if err != nil {
 			fails++
 			r.log.Warn("fetch from consumer failed, retrying", "error", err)
 			if !sleep(ctx, backoff(fails)) {
-				return nil
+				return
 			}
 			continue
 		}
 		fails = 0
-		if len(ds) > 0 {
-			r.ProcessBatch(ctx, ds)
+		if len(ds) == 0 {
+			continue
+		}
+		items := make([]*item, len(ds))
+		for i, d := range ds {
+			items[i] = r.prepare(d)
+		}
+		select {
+		case out <- items:
+		case <-ctx.Done():
+			return
 		}
 	}
 }
@@ -144,6 +194,7 @@ func (r *Registry) ProcessBatch(ctx context.Context, ds []*bus.Delivery) {
 		if n == 0 {
 			return // ctx ended: the rest is redelivered later
 		}
+		r.ack(ctx, items[:n])
 		items = items[n:]
 	}
 	r.m.BatchSeconds.Observe(r.now().Sub(start).Seconds())
@@ -187,14 +238,13 @@ func (r *Registry) quarantineItem(d *bus.Delivery, reason string) *store.Quarant
 	}
 }
 
-// runWithRetry commits a prefix of items and acknowledges it, retrying
+// runWithRetry commits a prefix of items, retrying
 // transient failures with backoff. It returns how many items were done, or
 // 0 when ctx ended first.
 func (r *Registry) runWithRetry(ctx context.Context, items []*item) int {
 	for attempt := 1; ; attempt++ {
 		n, err := r.runOnce(ctx, items)
 		if err == nil {
-			r.ack(ctx, items[:n])
 			return n
 		}
 		if ctx.Err() != nil {
@@ -278,13 +328,30 @@ func isStoreRefusal(err error) bool {
 	return errors.As(err, &sr)
 }
 
+// ackWorkers is how many acknowledgements are in flight at once; each waits
+// for the server's confirmation.
+const ackWorkers = 32
+
 func (r *Registry) ack(ctx context.Context, items []*item) {
 	now := r.now()
+	work := make(chan *item)
+	var wg sync.WaitGroup
+	for range min(ackWorkers, len(items)) {
+		wg.Go(func() {
+			for it := range work {
+				if err := it.d.Ack(ctx); err != nil {
+					r.m.AckErrors.Inc()
+					r.log.Warn("acknowledge after commit failed; the event will be redelivered and skipped", "error", err, "event_id", it.d.MsgID)
+				}
+			}
+		})
+	}
 	for _, it := range items {
-		if err := it.d.Ack(ctx); err != nil {
-			r.m.AckErrors.Inc()
-			r.log.Warn("acknowledge after commit failed; the event will be redelivered and skipped", "error", err, "event_id", it.d.MsgID)
-		}
+		work <- it
+	}
+	close(work)
+	wg.Wait()
+	for _, it := range items {
 		r.m.Events.WithLabelValues(it.outcome).Inc()
 		if !it.d.Timestamp.IsZero() {
 			r.m.EventLatency.Observe(now.Sub(it.d.Timestamp).Seconds())

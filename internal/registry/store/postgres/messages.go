@@ -15,20 +15,16 @@ import (
 	"github.com/meldpunt/meldpunt/internal/registry/store/internal/driverutil"
 )
 
-// ClaimEvents takes one transaction-scoped advisory lock per event id, in
-// the order of the lock keys, so that claimers of overlapping sets queue
-// instead of deadlocking. The keys are in the single-bigint key space, apart
-// from the two-key locks (lockClass...) of migrations and contacts, and they
-// include the schema, like the migration lock, so stores sharing a database
-// do not wait for each other. The lookup runs after the locks are granted
-// and, under READ COMMITTED, takes its snapshot then: it sees what a
+// ClaimEvents takes the schema's transaction-scoped ingest lock, so that
+// the transactions that register events run one after another, and then
+// looks up which ids are stored. The lookup runs after the lock is granted
+// and, under READ COMMITTED, takes its snapshot then: it sees what the
 // previous holder committed. Both statements go in one round trip.
 //
-// Each lock takes an entry of the server's lock table until the
-// transaction ends (as do UpsertContacts' locks, one per lookup key). The
-// table holds max_locks_per_transaction × max_connections entries for all
-// sessions together, 6400 by default: enough for a few registries with
-// batches of hundreds of events, not for batches of many thousands.
+// One lock per batch rather than one per event id: registries creating
+// cases queue on the per-year counter row anyway, and one lock keeps the
+// server's lock table (max_locks_per_transaction × max_connections entries
+// for all sessions, 6400 by default) free whatever the batch size.
 func (t *tx) ClaimEvents(ctx context.Context, eventIDs []string) (map[string]bool, error) {
 	stored := make(map[string]bool, len(eventIDs))
 	if len(eventIDs) == 0 {
@@ -45,12 +41,7 @@ func (t *tx) ClaimEvents(ctx context.Context, eventIDs []string) (map[string]boo
 		given[c] = append(given[c], id)
 	}
 	b := &pgx.Batch{}
-	b.Queue(`
-		SELECT count(pg_advisory_xact_lock(k)) FROM (
-			SELECT DISTINCT hashtextextended(id, hashtext(coalesce(current_schema(), ''))) AS k
-			FROM unnest($1::text[]) AS id
-			ORDER BY k
-		) AS s`, ids)
+	b.Queue(`SELECT pg_advisory_xact_lock($1, hashtext(coalesce(current_schema(), '')))`, lockClassIngest)
 	b.Queue(`SELECT event_id FROM messages WHERE event_id = ANY($1)`, ids).Query(func(rows pgx.Rows) error {
 		var id string
 		_, err := pgx.ForEachRow(rows, []any{&id}, func() error {

@@ -39,6 +39,7 @@ var migrationFS embed.FS
 const (
 	lockClassMigrate int32 = 0x6d700001 // "mp" 1: migrations, per schema
 	lockClassContact int32 = 0x6d700002 // "mp" 2: contact lookup keys
+	lockClassIngest  int32 = 0x6d700003 // "mp" 3: registering events, per schema
 	// Claimed event ids use the single-bigint key space (see ClaimEvents).
 )
 
