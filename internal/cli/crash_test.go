@@ -2,8 +2,12 @@ package cli_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"io"
+	"log/slog"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"sort"
 	"testing"
@@ -17,8 +21,6 @@ import (
 	"github.com/meldpunt/meldpunt/internal/testutil/eventgen"
 	"github.com/meldpunt/meldpunt/internal/testutil/natstest"
 	"github.com/meldpunt/meldpunt/internal/testutil/pgtest"
-	"io"
-	"log/slog"
 )
 
 const crashEvents = 6000
@@ -205,6 +207,18 @@ func TestCrashEmbedded(t *testing.T) {
 	}
 	t.Cleanup(func() { st.Close() })
 	s := waitMessages(t, st, int64(n)/3)
+	// `registry stats --json` reads the SQLite store while serve writes.
+	stats := exec.Command(registryBinary(t), "stats", "--json")
+	stats.Dir = dir
+	stats.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME")}
+	out, err := stats.Output()
+	if err != nil {
+		t.Fatalf("registry stats --json while serving: %v", err)
+	}
+	var live store.Stats
+	if err := json.Unmarshal(out, &live); err != nil || live.Messages < s.Messages {
+		t.Errorf("registry stats --json while serving printed %q (%v), want at least %d messages", out, err, s.Messages)
+	}
 	kid.kill()
 	if s.Messages >= int64(n) {
 		t.Fatalf("the backlog was done before the kill; the test proved nothing")

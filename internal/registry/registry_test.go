@@ -1,9 +1,11 @@
 package registry_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"net/url"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -12,6 +14,8 @@ import (
 
 	"github.com/meldpunt/meldpunt/internal/bus"
 	"github.com/meldpunt/meldpunt/internal/caseevent"
+	"github.com/meldpunt/meldpunt/internal/cli"
+	"github.com/meldpunt/meldpunt/internal/config"
 	"github.com/meldpunt/meldpunt/internal/registry"
 	"github.com/meldpunt/meldpunt/internal/registry/store"
 	"github.com/meldpunt/meldpunt/internal/registry/store/postgres"
@@ -89,6 +93,30 @@ func TestExactlyOnce(t *testing.T) {
 			}
 			if got := promtest.ToFloat64(h.metrics.Events.WithLabelValues(registry.OutcomeDuplicate)); got != repeatsLate {
 				t.Errorf("registry skipped %v duplicates, want %d", got, repeatsLate)
+			}
+			// `registry stats --json` reads the same store and says so.
+			env := map[string]string{}
+			if kind == "postgres" {
+				env[config.EnvDatabaseURL] = h.dsn
+			} else {
+				env[config.EnvDataDir] = filepath.Dir(h.dsn)
+			}
+			var out, errOut bytes.Buffer
+			code := cli.Registry(ctx, []string{"stats", "--json"}, cli.Env{Stdout: &out, Stderr: &errOut, Getenv: func(k string) string { return env[k] }})
+			if code != 0 {
+				t.Fatalf("registry stats --json: exit %d: %s", code, errOut.String())
+			}
+			var got struct {
+				Messages    int64            `json:"messages"`
+				Cases       int64            `json:"cases"`
+				Quarantined int64            `json:"quarantined"`
+				ByChannel   map[string]int64 `json:"by_channel"`
+			}
+			if err := json.Unmarshal(out.Bytes(), &got); err != nil {
+				t.Fatalf("registry stats --json printed %q: %v", out.String(), err)
+			}
+			if got.Messages != unique || got.Cases != unique || got.Quarantined != 0 || got.ByChannel["email"] != unique {
+				t.Errorf("registry stats --json = %s, want %d messages and cases", out.String(), unique)
 			}
 		})
 	}
