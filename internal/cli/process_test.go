@@ -18,33 +18,34 @@ import (
 	"time"
 )
 
-// builtRegistry builds cmd/registry once for the package's tests.
-var builtRegistry = sync.OnceValues(func() (string, error) {
-	dir, err := os.MkdirTemp("", "meldpunt-registry-bin-")
+// binaries builds the commands once for the package's tests.
+var binaries = sync.OnceValues(func() (string, error) {
+	dir, err := os.MkdirTemp("", "meldpunt-bin-")
 	if err != nil {
 		return "", err
 	}
-	bin := filepath.Join(dir, "registry")
-	out, err := exec.Command("go", "build", "-o", bin, "github.com/meldpunt/meldpunt/cmd/registry").CombinedOutput()
+	out, err := exec.Command("go", "build", "-o", dir+"/", "github.com/meldpunt/meldpunt/cmd/registry", "github.com/meldpunt/meldpunt/cmd/ingest-mail").CombinedOutput()
 	if err != nil {
 		return "", fmt.Errorf("go build: %v\n%s", err, out)
 	}
-	return bin, nil
+	return dir, nil
 })
 
-func registryBinary(t *testing.T) string {
+func binary(t *testing.T, name string) string {
 	t.Helper()
-	bin, err := builtRegistry()
+	dir, err := binaries()
 	if err != nil {
 		t.Fatal(err)
 	}
-	return bin
+	return filepath.Join(dir, name)
 }
+
+func registryBinary(t *testing.T) string { return binary(t, "registry") }
 
 func TestMain(m *testing.M) {
 	code := m.Run()
-	if bin, err := builtRegistry(); err == nil && bin != "" {
-		os.RemoveAll(filepath.Dir(bin))
+	if dir, err := binaries(); err == nil && dir != "" {
+		os.RemoveAll(dir)
 	}
 	os.Exit(code)
 }
@@ -67,7 +68,13 @@ var listeningRE = regexp.MustCompile(`msg="http listening" addr=(\S+)`)
 // environment (plus PATH and HOME), logging to the test log on failure.
 func startChild(t *testing.T, name, dir string, env map[string]string, args ...string) *child {
 	t.Helper()
-	cmd := exec.Command(registryBinary(t), args...)
+	return startProcess(t, registryBinary(t), name, dir, env, args...)
+}
+
+// startProcess runs bin like startChild.
+func startProcess(t *testing.T, bin, name, dir string, env map[string]string, args ...string) *child {
+	t.Helper()
+	cmd := exec.Command(bin, args...)
 	cmd.Dir = dir
 	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME")}
 	for k, v := range env {

@@ -143,3 +143,38 @@ func TestSecret(t *testing.T) {
 		})
 	}
 }
+
+func TestLoadMailExample(t *testing.T) {
+	t.Parallel()
+	cfg, err := LoadMail("../../configs/ingest-mail.toml", env(map[string]string{EnvNATSURL: "nats://127.0.0.1:4222"}), true)
+	if err != nil {
+		t.Fatalf("example config does not load: %v", err)
+	}
+	if len(cfg.Mailboxes) != 2 || cfg.Mailboxes[1].Port != 143 || cfg.Mailboxes[0].SentFolders[0] != "Verzonden items" {
+		t.Errorf("unexpected values: %+v", cfg.Mailboxes)
+	}
+}
+
+func TestLoadMailProblems(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "m.toml")
+	toml := "[[mailbox]]\ninbox = \"Bad Name\"\ndomain = \"stad\"\nsecurity = \"ssl\"\nafter = \"move\"\n[mailbox.auth]\nmethod = \"xoauth2\"\n"
+	if err := os.WriteFile(path, []byte(toml), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, err := LoadMail(path, env(nil), true)
+	if err == nil {
+		t.Fatal("want errors")
+	}
+	for _, w := range []string{"nats.url", "inbox \"Bad Name\"", "domain \"stad\"", "host is required", "security \"ssl\"", "needs move_to", "auth.username", "xoauth2 needs"} {
+		if !strings.Contains(err.Error(), w) {
+			t.Errorf("error does not mention %q:\n%v", w, err)
+		}
+	}
+	if _, err := LoadMail("", env(map[string]string{EnvNATSURL: "nats://x:4222"}), true); err == nil || !strings.Contains(err.Error(), "no [[mailbox]]") {
+		t.Errorf("no mailboxes: %v", err)
+	}
+	if _, err := LoadMail("", env(map[string]string{EnvNATSURL: "nats://x:4222"}), false); err != nil {
+		t.Errorf("import needs no mailboxes: %v", err)
+	}
+}

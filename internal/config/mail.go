@@ -81,7 +81,10 @@ func MailDefaults() Mail {
 // LoadMail reads an ingest-mail configuration file, applies
 // MELDPUNT_NATS_URL and MELDPUNT_HTTP_ADDR, fills in per-mailbox defaults
 // and validates everything, reporting every problem at once.
-func LoadMail(path string, getenv func(string) string) (Mail, error) {
+//
+// Without mailboxes the configuration is still valid when needMailboxes is
+// false (for `ingest-mail import`, which needs only NATS).
+func LoadMail(path string, getenv func(string) string, needMailboxes bool) (Mail, error) {
 	cfg := MailDefaults()
 	if path != "" {
 		md, err := toml.DecodeFile(path, &cfg)
@@ -123,7 +126,11 @@ func LoadMail(path string, getenv func(string) string) (Mail, error) {
 			m.Auth.Method = "plain"
 		}
 	}
-	if err := cfg.Validate(); err != nil {
+	err := cfg.Validate()
+	if len(cfg.Mailboxes) == 0 && needMailboxes {
+		err = errors.Join(err, errors.New("no [[mailbox]] configured"))
+	}
+	if err != nil {
 		return cfg, fmt.Errorf("config %s: %w", orDefault(path), err)
 	}
 	return cfg, nil
@@ -206,9 +213,6 @@ func (c Mail) Validate() error {
 		default:
 			bad("%s: auth.method %q: want plain, login or xoauth2", p, m.Auth.Method)
 		}
-	}
-	if len(c.Mailboxes) == 0 {
-		bad("no [[mailbox]] configured")
 	}
 	return errors.Join(errs...)
 }

@@ -1,0 +1,227 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"regexp"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/meldpunt/meldpunt/internal/bus"
+	"github.com/meldpunt/meldpunt/internal/caseevent"
+	"github.com/meldpunt/meldpunt/internal/config"
+	"github.com/meldpunt/meldpunt/internal/ingest"
+	"github.com/meldpunt/meldpunt/internal/ingest/imap"
+	"github.com/meldpunt/meldpunt/internal/ingest/mailevent"
+	"github.com/meldpunt/meldpunt/internal/ingest/mailimport"
+	"github.com/meldpunt/meldpunt/internal/ingest/mailsync"
+)
+
+const mailUsage = `usage: ingest-mail [-config FILE] [serve]
+       ingest-mail [-config FILE] import --inbox NAME --domain gemeente|sociaalhuis PATH...
+
+serve   capture the configured mailboxes (IMAP) until stopped
+import  publish .eml files, mbox files and Maildir folders (backfilling archives)
+
+settings: -config FILE (TOML, see configs/ingest-mail.toml), MELDPUNT_NATS_URL
+and MELDPUNT_HTTP_ADDR.
+`
+
+// IngestMail runs the mail connector's command line and returns the exit code.
+func IngestMail(ctx context.Context, args []string, env Env) int {
+	fs := flag.NewFlagSet("ingest-mail", flag.ContinueOnError)
+	fs.SetOutput(env.Stderr)
+	fs.Usage = func() { fmt.Fprint(env.Stderr, mailUsage) }
+	configPath := fs.String("config", "", "configuration file (TOML)")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	rest := fs.Args()
+	cmd := "serve"
+	if len(rest) > 0 {
+		cmd, rest = rest[0], rest[1:]
+	}
+	var err error
+	switch cmd {
+	case "serve":
+		err = mailServe(ctx, *configPath, env)
+	case "import":
+		err = mailImport(ctx, *configPath, rest, env)
+	default:
+		fmt.Fprintf(env.Stderr, "ingest-mail: unknown command %q\n\n", cmd)
+		fs.Usage()
+		return 2
+	}
+	var usage usageError
+	if errors.As(err, &usage) {
+		fmt.Fprintln(env.Stderr, "ingest-mail "+cmd+":", err)
+		return 2
+	}
+	if err != nil {
+		fmt.Fprintln(env.Stderr, "ingest-mail "+cmd+":", err)
+		return 1
+	}
+	return 0
+}
+
+type usageError struct{ error }
+
+func connectorBus(ctx context.Context, n config.NATS, name string, env Env, log *slog.Logger) (*bus.Bus, error) {
+	password, err := n.Password.Resolve(env.Getenv)
+	if err != nil {
+		return nil, fmt.Errorf("nats.password: %w", err)
+	}
+	token, err := n.Token.Resolve(env.Getenv)
+	if err != nil {
+		return nil, fmt.Errorf("nats.token: %w", err)
+	}
+	b, err := bus.Connect(ctx, bus.Config{
+		URL: n.URL, Name: name, User: n.User, Password: password, Token: token,
+		CredsFile: n.CredsFile, NKeySeedFile: n.NKeySeedFile,
+		CAFile: n.CAFile, CertFile: n.CertFile, KeyFile: n.KeyFile,
+		Replicas: n.Replicas, DuplicateWindow: n.DuplicateWindow, StreamMaxAge: n.StreamMaxAge,
+	}, log)
+	if err != nil {
+		return nil, fmt.Errorf("connect to NATS: %w", err)
+	}
+	if err := b.Ensure(ctx); err != nil {
+		b.Close()
+		return nil, fmt.Errorf("set up JetStream: %w", err)
+	}
+	return b, nil
+}
+
+func mailServe(ctx context.Context, path string, env Env) error {
+	cfg, err := config.LoadMail(path, env.Getenv, true)
+	if err != nil {
+		return usageError{err}
+	}
+	log := newLogger(env.Stderr, cfg.Log)
+	mailboxes, err := resolveMailboxes(ctx, cfg, env)
+	if err != nil {
+		return usageError{err}
+	}
+	b, err := connectorBus(ctx, cfg.NATS, "meldpunt-ingest-mail", env, log)
+	if err != nil {
+		return err
+	}
+	defer b.Close()
+	health := ingest.NewHealth()
+	metrics := ingest.NewMetrics("mail")
+	syncer := mailsync.New(b, health, metrics, mailsync.Options{
+		MaxMessageSize: cfg.MaxMessageSize, CaseRef: regexp.MustCompile(cfg.CaseRefPattern),
+		PollInterval: cfg.PollInterval,
+	}, log)
+	var wg sync.WaitGroup
+	httpErr := make(chan error, 1)
+	httpCtx, stopHTTP := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopHTTP()
+	wg.Go(func() { httpErr <- ingest.Serve(httpCtx, cfg.HTTP.Addr, health, metrics, log, nil) })
+	log.Info("ingest-mail running", "mailboxes", len(mailboxes))
+	syncer.Run(ctx, mailboxes) // returns when ctx ends, in-flight publishes finished
+	stopHTTP()
+	wg.Wait()
+	if err := <-httpErr; err != nil {
+		return err
+	}
+	log.Info("ingest-mail stopped")
+	return nil
+}
+
+func resolveMailboxes(ctx context.Context, cfg config.Mail, env Env) ([]mailsync.Mailbox, error) {
+	var out []mailsync.Mailbox
+	var errs []error
+	for _, m := range cfg.Mailboxes {
+		mb := mailsync.Mailbox{
+			Inbox: m.Inbox, Domain: caseevent.Domain(m.Domain),
+			IMAP: imap.Config{Host: m.Host, Port: m.Port, Security: imap.Security(m.Security),
+				Auth: imap.Auth{Method: m.Auth.Method, Username: m.Auth.Username}},
+			After: m.After, FlagKeyword: m.FlagKeyword, MoveTo: m.MoveTo,
+		}
+		if m.Since != "" {
+			mb.Since, _ = time.Parse(time.DateOnly, m.Since) // validated by config
+		}
+		for _, f := range m.Folders {
+			mb.Folders = append(mb.Folders, mailsync.Folder{Name: f, Direction: caseevent.DirectionIncoming})
+		}
+		for _, f := range m.SentFolders {
+			mb.Folders = append(mb.Folders, mailsync.Folder{Name: f, Direction: caseevent.DirectionOutgoing})
+		}
+		switch m.Auth.Method {
+		case "xoauth2":
+			secret, err := m.Auth.ClientSecret.Resolve(env.Getenv)
+			if err != nil {
+				errs = append(errs, fmt.Errorf("mailbox %q: auth.client_secret: %w", m.Inbox, err))
+				continue
+			}
+			if m.Auth.TokenURL != "" {
+				mb.IMAP.Auth.TokenSource = imap.ClientCredentialsTokenSource(ctx, m.Auth.TokenURL, m.Auth.ClientID, secret, imap.MicrosoftIMAPScope)
+			} else {
+				mb.IMAP.Auth.TokenSource = imap.MicrosoftTokenSource(ctx, m.Auth.Tenant, m.Auth.ClientID, secret)
+			}
+		default:
+			pw, err := m.Auth.Password.Resolve(env.Getenv)
+			if err != nil {
+				errs = append(errs, fmt.Errorf("mailbox %q: auth.password: %w", m.Inbox, err))
+				continue
+			}
+			mb.IMAP.Auth.Password = pw
+		}
+		out = append(out, mb)
+	}
+	return out, errors.Join(errs...)
+}
+
+func mailImport(ctx context.Context, path string, args []string, env Env) error {
+	fs := flag.NewFlagSet("ingest-mail import", flag.ContinueOnError)
+	fs.SetOutput(env.Stderr)
+	inbox := fs.String("inbox", "", "inbox name the messages belong to (e.g. gemeentebestuur)")
+	domain := fs.String("domain", "", "gemeente or sociaalhuis")
+	if err := fs.Parse(args); err != nil {
+		return usageError{err}
+	}
+	var problems []string
+	if *inbox == "" || caseevent.SafeToken(*inbox) != *inbox {
+		problems = append(problems, "--inbox NAME is required (lower-case letters, digits, '-' or '_')")
+	}
+	if *domain != string(caseevent.DomainGemeente) && *domain != string(caseevent.DomainSociaalhuis) {
+		problems = append(problems, "--domain must be gemeente or sociaalhuis")
+	}
+	if fs.NArg() == 0 {
+		problems = append(problems, "name at least one .eml file, mbox file or Maildir folder")
+	}
+	if len(problems) > 0 {
+		return usageError{errors.New(strings.Join(problems, "; "))}
+	}
+	cfg, err := config.LoadMail(path, env.Getenv, false)
+	if err != nil {
+		return usageError{err}
+	}
+	log := newLogger(env.Stderr, cfg.Log)
+	b, err := connectorBus(ctx, cfg.NATS, "meldpunt-ingest-mail-import", env, log)
+	if err != nil {
+		return err
+	}
+	defer b.Close()
+	sum, err := mailimport.Import(ctx, b, fs.Args(), mailimport.Options{
+		Source:         mailevent.Source{Inbox: *inbox, Domain: caseevent.Domain(*domain), Direction: caseevent.DirectionIncoming},
+		Build:          mailevent.Options{CaseRef: regexp.MustCompile(cfg.CaseRefPattern)},
+		MaxMessageSize: cfg.MaxMessageSize,
+		Progress:       env.Stderr,
+	})
+	fmt.Fprintln(env.Stdout, sum.String())
+	for _, f := range sum.Failed {
+		fmt.Fprintf(env.Stderr, "  %s: %s\n", f.Where, f.Err)
+	}
+	if err != nil {
+		return err
+	}
+	if sum.Errors > 0 {
+		return fmt.Errorf("%d messages or files could not be imported (listed above)", sum.Errors)
+	}
+	return nil
+}
