@@ -110,7 +110,8 @@ func Build(ctx context.Context, objs Objects, src Source, c Capture, opts Option
 	case msg.ReceivedAt != nil:
 		m.ReceivedAt = msg.ReceivedAt
 	}
-	for _, a := range msg.Attachments {
+	for i := range msg.Attachments {
+		a := &msg.Attachments[i]
 		if len(m.Attachments) >= caseevent.MaxListLength {
 			break
 		}
@@ -118,6 +119,7 @@ func Build(ctx context.Context, objs Objects, src Source, c Capture, opts Option
 		if err != nil {
 			return caseevent.Event{}, fmt.Errorf("store attachment: %w", err)
 		}
+		a.Data = nil // stored: let a large one go before the next
 		m.Attachments = append(m.Attachments, caseevent.Attachment{
 			Name: clip(a.Name, caseevent.MaxStringLength), ContentType: a.ContentType,
 			Size: ref.Size, SHA256: ref.SHA256, Object: ref.Object,
@@ -165,8 +167,9 @@ func ID(inbox, messageID, fingerprint string) string {
 
 // fingerprint is the SHA-256 (hex) of what makes a message this message,
 // independent of how a server happens to serialise it: the sender, the
-// Date header, the subject, the text with white space folded, and the
-// SHA-256 of every attachment. A message that cannot be parsed is
+// Date header, the subject, the text, and the
+// SHA-256 of every attachment. The text counts by its first letters and
+// digits only (textKey). A message that cannot be parsed is
 // fingerprinted by its raw bytes; one over the size limit by its header
 // fields and size.
 func fingerprint(msg *mail.Message, c Capture, parseErr error) string {
@@ -195,7 +198,7 @@ func fingerprint(msg *mail.Message, c Capture, parseErr error) string {
 	}
 	field(msg.Subject)
 	if !c.Truncated {
-		field(foldSpace(msg.Text))
+		field(textKey(msg.Text))
 		sums := make([]string, 0, len(msg.Attachments))
 		for _, a := range msg.Attachments {
 			sums = append(sums, a.SHA256)
@@ -206,9 +209,28 @@ func fingerprint(msg *mail.Message, c Capture, parseErr error) string {
 	return hex.EncodeToString(h.Sum(nil))
 }
 
-// foldSpace makes every run of white space one space and trims the ends.
-func foldSpace(s string) string {
-	return strings.Join(strings.FieldsFunc(s, unicode.IsSpace), " ")
+// textKeyRunes is how much of the text the fingerprint reads: enough to
+// tell messages apart, and far below the body limit, so that a different
+// limit does not change identities.
+const textKeyRunes = 16 << 10
+
+// textKey is the part of a message's text that identifies it: its first
+// letters and digits, lower-cased, without white space or punctuation. A
+// better HTML-to-text conversion or another line wrapping in a later
+// version of internal/mail leaves it alone, so a rescan keeps the ids.
+func textKey(s string) string {
+	var b strings.Builder
+	n := 0
+	for _, r := range s {
+		if n == textKeyRunes {
+			break
+		}
+		if unicode.IsLetter(r) || unicode.IsDigit(r) {
+			b.WriteRune(unicode.ToLower(r))
+			n++
+		}
+	}
+	return b.String()
 }
 
 func cleanParty(p caseevent.Party) caseevent.Party {

@@ -207,9 +207,45 @@ func TestImportFormatsGiveSameEvents(t *testing.T) {
 		}
 	}
 	for i := 1; i < len(formats); i++ {
-		if !slices.Equal(ids[0], ids[i]) {
-			t.Errorf("%s and %s give different event ids:\n%s: %v\n%s: %v", formats[0].name, formats[i].name, formats[0].name, ids[0], formats[i].name, ids[i])
+		if only0, onlyI := difference(ids[0], ids[i]), difference(ids[i], ids[0]); len(only0)+len(onlyI) > 0 {
+			t.Errorf("%s and %s give different event ids:\nonly %s: %v\nonly %s: %v", formats[0].name, formats[i].name, formats[0].name, only0, formats[i].name, onlyI)
 		}
+	}
+}
+
+func difference(a, b []string) []string {
+	var out []string
+	for _, s := range a {
+		if !slices.Contains(b, s) {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// A message that cannot be parsed is identified by its raw bytes; a
+// Maildir file without a final line ending and the same message in an mbox
+// (where a line ending must be added) still give the same id.
+func TestImportUnparseableSameEvent(t *testing.T) {
+	t.Parallel()
+	garbage := []byte("%PDF-1.7\n\x00\x01 From nowhere\n\nFrom somewhere\n%%EOF")
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "Maildir", "cur", "1765350000.M1P1.x:2,S"), garbage)
+	var mbox bytes.Buffer
+	writeMbox(&mbox, [][]byte{garbage})
+	writeFile(t, filepath.Join(dir, "archive.mbox"), mbox.Bytes())
+
+	var ids []string
+	for _, path := range []string{filepath.Join(dir, "Maildir"), filepath.Join(dir, "archive.mbox")} {
+		rec := &recorder{Bus: newBus(t)}
+		sum := importAll(t, rec, []string{path}, testOptions())
+		if sum.Published != 1 || len(rec.events) != 1 || rec.events[0].Data.ParseError == "" {
+			t.Fatalf("%s: %s, events %v", path, sum, rec.events)
+		}
+		ids = append(ids, rec.events[0].ID)
+	}
+	if ids[0] != ids[1] {
+		t.Errorf("the Maildir and the mbox give ids %s and %s", ids[0], ids[1])
 	}
 }
 

@@ -15,6 +15,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"time"
 
@@ -292,9 +293,14 @@ func (im *importer) busFailed(err error) error {
 
 func (im *importer) fail(where string, err error) {
 	im.sum.Errors++
-	if len(im.sum.Failed) < maxFailed {
-		im.sum.Failed = append(im.sum.Failed, Failure{Where: where, Err: err.Error()})
+	if len(im.sum.Failed) >= maxFailed {
+		return
 	}
+	msg := err.Error()
+	if pathErr, ok := errors.AsType[*fs.PathError](err); ok && pathErr.Path == where {
+		msg = pathErr.Op + ": " + pathErr.Err.Error() // Where names the path already
+	}
+	im.sum.Failed = append(im.sum.Failed, Failure{Where: where, Err: msg})
 }
 
 // progress writes a progress line every progressInterval or every

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"io"
+	"runtime"
 	"strings"
 	"testing"
 )
@@ -140,6 +141,45 @@ func TestMboxSizeLimit(t *testing.T) {
 	}
 	if got[1].Truncated || string(got[1].Raw) != "Subject: small\n\nok\n" {
 		t.Errorf("small: truncated %v, raw %q", got[1].Truncated, got[1].Raw)
+	}
+}
+
+// TestMboxStreams reads an mbox of 128 MiB with a small size limit and
+// checks that it was not held in memory.
+func TestMboxStreams(t *testing.T) {
+	// Not parallel: it measures the allocations of the whole program.
+	const n, limit = 128, 256 << 10
+	msg := []byte("From a\nSubject: groot\n\n" + strings.Repeat(strings.Repeat("A", 75)+"\n", 1<<20/76) + "\n")
+	readers := make([]io.Reader, n)
+	for i := range readers {
+		readers[i] = bytes.NewReader(msg)
+	}
+	var before, now runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	var peak uint64
+	mr := newMboxReader(bufio.NewReaderSize(io.MultiReader(readers...), readBufferSize), limit)
+	count := 0
+	for {
+		m, err := mr.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		count++
+		if !m.Truncated || string(m.Raw) != "Subject: groot\n\n" || m.Size != int64(len(msg)-len("From a\n\n")) {
+			t.Fatalf("message %d: truncated %v, raw %q, size %d", count, m.Truncated, m.Raw, m.Size)
+		}
+		runtime.ReadMemStats(&now)
+		peak = max(peak, now.HeapInuse)
+	}
+	if count != n {
+		t.Errorf("read %d messages, want %d", count, n)
+	}
+	if grew := int64(peak) - int64(before.HeapInuse); grew > 32<<20 {
+		t.Errorf("reading %d MiB grew the heap by %d MiB", n*len(msg)>>20, grew>>20)
 	}
 }
 
