@@ -22,10 +22,11 @@ import (
 )
 
 const mailUsage = `usage: ingest-mail [-config FILE] [serve]
-       ingest-mail [-config FILE] import --inbox NAME --domain gemeente|sociaalhuis PATH...
+       ingest-mail [-config FILE] import --inbox NAME --domain gemeente|sociaalhuis [--direction outgoing] PATH...
 
 serve   capture the configured mailboxes (IMAP) until stopped
-import  publish .eml files, mbox files and Maildir folders (backfilling archives)
+import  publish .eml files, mbox files and Maildir folders (backfilling archives);
+        importing again is safe: the registry registers every message once
 
 settings: -config FILE (TOML, see configs/ingest-mail.toml), MELDPUNT_NATS_URL
 and MELDPUNT_HTTP_ADDR.
@@ -181,6 +182,7 @@ func mailImport(ctx context.Context, path string, args []string, env Env) error 
 	fs.SetOutput(env.Stderr)
 	inbox := fs.String("inbox", "", "inbox name the messages belong to (e.g. gemeentebestuur)")
 	domain := fs.String("domain", "", "gemeente or sociaalhuis")
+	direction := fs.String("direction", "incoming", "incoming, or outgoing for an export of a sent folder")
 	if err := fs.Parse(args); err != nil {
 		return usageError{err}
 	}
@@ -190,6 +192,9 @@ func mailImport(ctx context.Context, path string, args []string, env Env) error 
 	}
 	if *domain != string(caseevent.DomainGemeente) && *domain != string(caseevent.DomainSociaalhuis) {
 		problems = append(problems, "--domain must be gemeente or sociaalhuis")
+	}
+	if *direction != string(caseevent.DirectionIncoming) && *direction != string(caseevent.DirectionOutgoing) {
+		problems = append(problems, "--direction must be incoming or outgoing")
 	}
 	if fs.NArg() == 0 {
 		problems = append(problems, "name at least one .eml file, mbox file or Maildir folder")
@@ -208,7 +213,7 @@ func mailImport(ctx context.Context, path string, args []string, env Env) error 
 	}
 	defer b.Close()
 	sum, err := mailimport.Import(ctx, b, fs.Args(), mailimport.Options{
-		Source:         mailevent.Source{Inbox: *inbox, Domain: caseevent.Domain(*domain), Direction: caseevent.DirectionIncoming},
+		Source:         mailevent.Source{Inbox: *inbox, Domain: caseevent.Domain(*domain), Direction: caseevent.Direction(*direction)},
 		Build:          mailevent.Options{CaseRef: regexp.MustCompile(cfg.CaseRefPattern)},
 		MaxMessageSize: cfg.MaxMessageSize,
 		Progress:       env.Stderr,
@@ -216,6 +221,9 @@ func mailImport(ctx context.Context, path string, args []string, env Env) error 
 	fmt.Fprintln(env.Stdout, sum.String())
 	for _, f := range sum.Failed {
 		fmt.Fprintf(env.Stderr, "  %s: %s\n", f.Where, f.Err)
+	}
+	if more := sum.Errors - len(sum.Failed); more > 0 {
+		fmt.Fprintf(env.Stderr, "  ... and %d more\n", more)
 	}
 	if err != nil {
 		return err

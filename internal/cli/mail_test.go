@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -14,6 +15,7 @@ import (
 	"time"
 
 	"github.com/meldpunt/meldpunt/internal/bus"
+	"github.com/meldpunt/meldpunt/internal/cli"
 	"github.com/meldpunt/meldpunt/internal/testutil/dovecot"
 	"github.com/meldpunt/meldpunt/internal/testutil/mailgen"
 	"github.com/meldpunt/meldpunt/internal/testutil/natstest"
@@ -190,4 +192,36 @@ func bigMail(t *testing.T, size int) []byte {
 	}
 	sb.WriteString(enc + "\r\n--b1--\r\n")
 	return []byte(sb.String())
+}
+
+// TestIngestMailImport runs `ingest-mail import` on the mail corpus twice:
+// the second run finds every message already published.
+func TestIngestMailImport(t *testing.T) {
+	t.Parallel()
+	srv := natstest.Start(t)
+	corpus, err := filepath.Abs("../mail/testdata/corpus")
+	if err != nil {
+		t.Fatal(err)
+	}
+	files, _ := filepath.Glob(filepath.Join(corpus, "*.eml"))
+	if len(files) < 30 {
+		t.Fatalf("corpus has %d messages", len(files))
+	}
+	getenv := func(k string) string { return map[string]string{"MELDPUNT_NATS_URL": srv.URL()}[k] }
+	for run, want := range []string{
+		fmt.Sprintf("read %d, published %d, duplicates 0, errors 0", len(files), len(files)),
+		fmt.Sprintf("read %d, published 0, duplicates %d, errors 0", len(files), len(files)),
+	} {
+		var out, errOut strings.Builder
+		code := cli.IngestMail(context.Background(), []string{"import", "--inbox", "gemeentebestuur", "--domain", "gemeente", corpus},
+			cli.Env{Stdout: &out, Stderr: &errOut, Getenv: getenv})
+		if code != 0 || !strings.Contains(out.String(), want) {
+			t.Errorf("run %d: exit %d, output %q, want %q\n%s", run+1, code, out.String(), want, errOut.String())
+		}
+	}
+	var errOut strings.Builder
+	if code := cli.IngestMail(context.Background(), []string{"import", "--domain", "stad"}, cli.Env{Stdout: io.Discard, Stderr: &errOut, Getenv: getenv}); code != 2 ||
+		!strings.Contains(errOut.String(), "--inbox") || !strings.Contains(errOut.String(), "--domain") {
+		t.Errorf("bad arguments: exit %d, %s", code, errOut.String())
+	}
 }

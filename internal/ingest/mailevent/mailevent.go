@@ -9,6 +9,7 @@
 package mailevent
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -184,7 +185,10 @@ func fingerprint(msg *mail.Message, c Capture, parseErr error) string {
 		field(fmt.Sprint(c.Size))
 	case parseErr != nil:
 		field("raw")
-		sum := sha256.Sum256(c.Raw)
+		// Line ends as the transport had them (CRLF from IMAP, LF in a
+		// file) and trailing newlines do not make another message.
+		norm := bytes.TrimRight(bytes.ReplaceAll(c.Raw, []byte("\r\n"), []byte("\n")), "\n")
+		sum := sha256.Sum256(norm)
 		field(hex.EncodeToString(sum[:]))
 		return hex.EncodeToString(h.Sum(nil))
 	default:

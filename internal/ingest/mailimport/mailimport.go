@@ -76,9 +76,12 @@ type Options struct {
 // them was published, a duplicate or an error. Errors also counts paths
 // and files that could not be read or hold no mail.
 type Summary struct {
-	Read       int
-	Published  int // acknowledged by JetStream and new
-	Duplicates int // acknowledged, but the stream already had the event id
+	Read      int
+	Published int // acknowledged by JetStream and new
+	// Duplicates were acknowledged, but the stream already had their
+	// event id within its duplicate window (48 h by default); older
+	// duplicates count as published and the registry drops them.
+	Duplicates int
 	Errors     int
 	// Failed says what went wrong, for the first 1000 errors.
 	Failed []Failure
@@ -103,7 +106,10 @@ func (s Summary) String() string {
 // Import reads the messages under paths and publishes them. A path is an
 // .eml file, an mbox file (one whose first line starts with "From "), a
 // Maildir (a directory with cur/ or new/) or any other directory, walked
-// for all of these (hidden files and directories are skipped).
+// for all of these (hidden files and directories are skipped). An empty
+// file holds no message. A file that does not start with a header field
+// is not mail and is counted as an error, except in a Maildir, where it is
+// published with a parse error as the IMAP sync would.
 //
 // A message, file or path that cannot be read is counted in
 // Summary.Errors and the import goes on; an error is returned only when no
@@ -129,7 +135,7 @@ func Import(ctx context.Context, pub Publisher, paths []string, opts Options) (S
 		found++
 	}
 	if found == 0 {
-		return im.sum, fmt.Errorf("import mail: nothing to import: none of the %d paths exists", len(paths))
+		return im.sum, fmt.Errorf("import mail: nothing to import: none of the %d paths could be opened", len(paths))
 	}
 
 	var err error

@@ -64,7 +64,7 @@ func (m *mboxReader) Next() (message, error) {
 		m.off += int64(len(frag))
 		full := err != bufio.ErrBufferFull // frag ends its line (or the stream)
 		if err != nil && err != bufio.ErrBufferFull && err != io.EOF {
-			m.eof = true
+			m.eof, m.open = true, false // the message read so far may be cut anywhere
 			return message{}, err
 		}
 		if err == io.EOF {

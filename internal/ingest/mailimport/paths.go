@@ -15,7 +15,7 @@ import (
 
 var (
 	errNotMail      = errors.New("not an e-mail message (it does not start with a header field): not imported")
-	errNotRegular   = errors.New("not a regular file: not imported")
+	errNotRegular   = errors.New("not a regular file (links to directories are not followed): not imported")
 	errEmptyMessage = errors.New("empty message")
 )
 
