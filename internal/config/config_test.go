@@ -178,3 +178,17 @@ func TestLoadMailProblems(t *testing.T) {
 		t.Errorf("import needs no mailboxes: %v", err)
 	}
 }
+
+func TestLoadFacebookExample(t *testing.T) {
+	t.Parallel()
+	cfg, err := LoadFacebook("../../configs/ingest-facebook.toml", env(map[string]string{EnvNATSURL: "nats://127.0.0.1:4222"}))
+	if err != nil {
+		t.Fatalf("example config does not load: %v", err)
+	}
+	if len(cfg.Pages) != 1 || cfg.APIVersion != "v21.0" || cfg.Webhook.Path != "/webhook" {
+		t.Errorf("unexpected values: %+v", cfg)
+	}
+	if _, err := LoadFacebook("", env(nil)); err == nil || !strings.Contains(err.Error(), "app_id") || !strings.Contains(err.Error(), "no [[page]]") {
+		t.Errorf("empty configuration: %v", err)
+	}
+}

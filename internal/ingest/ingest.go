@@ -144,18 +144,7 @@ func NewMetrics(name string) *Metrics {
 // /metrics serves the metrics. It returns the listening address on ready.
 func Serve(ctx context.Context, addr string, h *Health, m *Metrics, log *slog.Logger, ready func(addr string)) error {
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
-		snap := h.Snapshot()
-		code := http.StatusOK
-		for _, s := range snap {
-			if !s.Healthy {
-				code = http.StatusServiceUnavailable
-			}
-		}
-		w.Header().Set("Content-Type", "application/json")
-		w.WriteHeader(code)
-		_ = json.NewEncoder(w).Encode(map[string]any{"sources": snap}) // the client went away
-	})
+	mux.HandleFunc("GET /healthz", HealthHandler(h))
 	mux.Handle("GET /metrics", promhttp.HandlerFor(m.Registry, promhttp.HandlerOpts{}))
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
@@ -176,6 +165,23 @@ func Serve(ctx context.Context, addr string, h *Health, m *Metrics, log *slog.Lo
 		return fmt.Errorf("http: %w", err)
 	}
 	return nil
+}
+
+// HealthHandler answers /healthz: 503 when a source needs a person, with
+// every source's state as JSON.
+func HealthHandler(h *Health) http.HandlerFunc {
+	return func(w http.ResponseWriter, _ *http.Request) {
+		snap := h.Snapshot()
+		code := http.StatusOK
+		for _, s := range snap {
+			if !s.Healthy {
+				code = http.StatusServiceUnavailable
+			}
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(code)
+		_ = json.NewEncoder(w).Encode(map[string]any{"sources": snap}) // the client went away
+	}
 }
 
 // Checkpoints keeps connector state as JSON under keys of the KV bucket.
