@@ -62,6 +62,7 @@ func facebookServe(ctx context.Context, cfg config.Facebook, env Env) error {
 	for _, p := range cfg.Pages {
 		client, err := graph.New(graph.Config{
 			BaseURL: cfg.GraphURL, Version: cfg.APIVersion, AppID: cfg.AppID, AppSecret: appSecret, Timeout: cfg.Timeout,
+			ConversationsRate: cfg.ConversationsRate,
 		})
 		if err != nil {
 			return fmt.Errorf("page %s: %w", p.ID, err)

@@ -46,7 +46,7 @@ password = { env = "IMAP_PASSWORD" }
 	return path
 }
 
-func streamMsgs(t *testing.T, b *bus.Bus) uint64 {
+func streamMsgs(t testing.TB, b *bus.Bus) uint64 {
 	t.Helper()
 	st, err := b.JetStream().Stream(context.Background(), bus.StreamName)
 	if err != nil {
@@ -59,7 +59,7 @@ func streamMsgs(t *testing.T, b *bus.Bus) uint64 {
 	return info.State.Msgs
 }
 
-func waitStreamMsgs(t *testing.T, b *bus.Bus, n uint64) uint64 {
+func waitStreamMsgs(t testing.TB, b *bus.Bus, n uint64) uint64 {
 	t.Helper()
 	deadline := time.Now().Add(5 * time.Minute) // a hung test's safety net
 	for {

@@ -24,14 +24,14 @@ var binaries = sync.OnceValues(func() (string, error) {
 	if err != nil {
 		return "", err
 	}
-	out, err := exec.Command("go", "build", "-o", dir+"/", "github.com/meldpunt/meldpunt/cmd/registry", "github.com/meldpunt/meldpunt/cmd/ingest-mail").CombinedOutput()
+	out, err := exec.Command("go", "build", "-o", dir+"/", "github.com/meldpunt/meldpunt/cmd/registry", "github.com/meldpunt/meldpunt/cmd/ingest-mail", "github.com/meldpunt/meldpunt/cmd/ingest-facebook").CombinedOutput()
 	if err != nil {
 		return "", fmt.Errorf("go build: %v\n%s", err, out)
 	}
 	return dir, nil
 })
 
-func binary(t *testing.T, name string) string {
+func binary(t testing.TB, name string) string {
 	t.Helper()
 	dir, err := binaries()
 	if err != nil {

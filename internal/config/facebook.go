@@ -31,9 +31,13 @@ type Facebook struct {
 	// AttachmentLimit: larger attachments keep only their link and metadata.
 	AttachmentLimit int64         `toml:"attachment_limit"`
 	Timeout         time.Duration `toml:"timeout"`
-	Pages           []Page        `toml:"page"`
-	Webhook         Webhook       `toml:"webhook"`
-	Log             Log           `toml:"log"`
+	// ConversationsRate caps calls to the conversations API per second
+	// (Facebook's guidance: under 2). -1 lifts the cap: only for a local
+	// test server.
+	ConversationsRate float64 `toml:"conversations_rate"`
+	Pages             []Page  `toml:"page"`
+	Webhook           Webhook `toml:"webhook"`
+	Log               Log     `toml:"log"`
 }
 
 // Page is one Facebook page to capture.
@@ -56,17 +60,18 @@ type Webhook struct {
 // FacebookDefaults returns the defaults of ingest-facebook.
 func FacebookDefaults() Facebook {
 	return Facebook{
-		NATS:            NATS{Replicas: 1, DuplicateWindow: 48 * time.Hour, StreamMaxAge: 30 * 24 * time.Hour},
-		HTTP:            HTTP{Addr: "127.0.0.1:9102"},
-		GraphURL:        "https://graph.facebook.com/",
-		APIVersion:      "v21.0",
-		PollInterval:    30 * time.Second,
-		Overlap:         10 * time.Minute,
-		CommentDays:     14,
-		AttachmentLimit: 25 << 20,
-		Timeout:         30 * time.Second,
-		Webhook:         Webhook{Path: "/webhook"},
-		Log:             Log{Level: "info", Format: "text"},
+		NATS:              NATS{Replicas: 1, DuplicateWindow: 48 * time.Hour, StreamMaxAge: 30 * 24 * time.Hour},
+		HTTP:              HTTP{Addr: "127.0.0.1:9102"},
+		GraphURL:          "https://graph.facebook.com/",
+		APIVersion:        "v21.0",
+		PollInterval:      30 * time.Second,
+		Overlap:           10 * time.Minute,
+		CommentDays:       14,
+		AttachmentLimit:   25 << 20,
+		Timeout:           30 * time.Second,
+		ConversationsRate: 1.8,
+		Webhook:           Webhook{Path: "/webhook"},
+		Log:               Log{Level: "info", Format: "text"},
 	}
 }
 
@@ -140,6 +145,9 @@ func (c Facebook) Validate() error {
 	}
 	if c.AttachmentLimit < 1<<10 {
 		bad("attachment_limit %d: want at least 1 KiB", c.AttachmentLimit)
+	}
+	if c.ConversationsRate != -1 && (c.ConversationsRate <= 0 || c.ConversationsRate > 2) {
+		bad("conversations_rate %g: want more than 0 and at most 2 calls/s (or -1 against a local test server)", c.ConversationsRate)
 	}
 	if c.Timeout < time.Second {
 		bad("timeout %s: want at least 1s", c.Timeout)

@@ -2,6 +2,7 @@ package facebook
 
 import (
 	"context"
+	"errors"
 
 	"fmt"
 	"log/slog"
@@ -13,6 +14,13 @@ import (
 	"github.com/meldpunt/meldpunt/internal/caseevent"
 	"github.com/meldpunt/meldpunt/internal/ingest"
 	"github.com/meldpunt/meldpunt/internal/ingest/facebook/graph"
+)
+
+// buildWorkers is how many events are built at once, and publishBatch
+// how many are published together.
+const (
+	buildWorkers = 16
+	publishBatch = 500
 )
 
 // Options tune the polling.
@@ -252,8 +260,10 @@ func (p *Poller) pollMessenger(ctx context.Context, s Source, hw time.Time) (tim
 		return hw, fmt.Errorf("list conversations: %w", err)
 	}
 	newHW := hw
+	// Messages of several conversations are published together; the
+	// high-water mark moves only after the whole pass anyway.
+	var items []item
 	for _, c := range convs {
-		var items []item
 		err := s.Graph.Messages(ctx, c.ID, func(page []graph.Message) (bool, error) {
 			for _, m := range page {
 				if !first && !m.CreatedTime.After(cutoff) {
@@ -266,12 +276,18 @@ func (p *Poller) pollMessenger(ctx context.Context, s Source, hw time.Time) (tim
 		if err != nil {
 			return hw, fmt.Errorf("read conversation %s: %w", c.ID, err)
 		}
-		if err := p.publish(ctx, s, items); err != nil {
-			return hw, err
+		if len(items) >= publishBatch {
+			if err := p.publish(ctx, s, items); err != nil {
+				return hw, err
+			}
+			items = items[:0]
 		}
 		if c.UpdatedTime.After(newHW) {
 			newHW = c.UpdatedTime
 		}
+	}
+	if err := p.publish(ctx, s, items); err != nil {
+		return hw, err
 	}
 	return newHW, nil
 }
@@ -331,15 +347,24 @@ func (p *Poller) publish(ctx context.Context, s Source, items []item) error {
 		return nil
 	}
 	src := source(s.Page)
-	evs := make([]caseevent.Event, 0, len(items))
-	for _, it := range items {
-		ev, err := build(ctx, p.bus, s.Graph, p.opts.AttachmentLimit, s.Page, it)
-		if err != nil {
-			return err
-		}
-		evs = append(evs, ev)
-		p.metrics.Captured.WithLabelValues(src).Inc()
+	// Downloading attachments and storing raw originals cost round trips:
+	// build the events on a pool of workers, keeping their order.
+	evs := make([]caseevent.Event, len(items))
+	errs := make([]error, len(items))
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, buildWorkers)
+	for i, it := range items {
+		sem <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-sem }()
+			evs[i], errs[i] = build(ctx, p.bus, s.Graph, p.opts.AttachmentLimit, s.Page, it)
+		})
 	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return err
+	}
+	p.metrics.Captured.WithLabelValues(src).Add(float64(len(evs)))
 	res, err := p.bus.PublishEvents(context.WithoutCancel(ctx), evs)
 	if err != nil {
 		return fmt.Errorf("publish: %w", err)
