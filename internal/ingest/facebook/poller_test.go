@@ -38,7 +38,9 @@ type rig struct {
 	token   string // path of the token file
 }
 
-func newRig(t *testing.T) *rig {
+func newRig(t *testing.T) *rig { return newRigLimit(t, 0) }
+
+func newRigLimit(t *testing.T, attachmentLimit int64) *rig {
 	t.Helper()
 	fb := graphfake.Start(t)
 	srv := natstest.Start(t)
@@ -60,6 +62,7 @@ func newRig(t *testing.T) *rig {
 	}
 	r.poller = facebook.NewPoller(r.bus, r.health, r.metrics, facebook.Options{
 		PollInterval: 100 * time.Millisecond, Overlap: time.Minute, ThrottleWait: 100 * time.Millisecond,
+		AttachmentLimit: attachmentLimit,
 	}, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	return r
 }
@@ -317,5 +320,33 @@ func TestWebhookAndPoll(t *testing.T) {
 	}
 	if n := len(r.events()); n != 1 {
 		t.Errorf("stream holds %d events for one message", n)
+	}
+}
+
+// TestAttachmentLimit: an attachment over the limit is not downloaded; the
+// message keeps its link and says so.
+func TestAttachmentLimit(t *testing.T) {
+	t.Parallel()
+	r := newRigLimit(t, 4096)
+	citizen := graphfake.Person{ID: "2400000000000005", Name: "Wim"}
+	r.fb.AddConversation("t_5", citizen)
+	r.fb.AddMessage("t_5", graphfake.Message{Text: "Foto's van de schade", From: citizen, Attachments: []graphfake.Attachment{
+		{Name: "klein.jpg", MimeType: "image/jpeg", Size: 1000, Kind: "image"},
+		{Name: "groot.mp4", MimeType: "video/mp4", Size: 100000, Kind: "video"},
+	}})
+	r.run()
+	r.waitCount(1)
+	for _, ev := range r.events() {
+		d := ev.Data
+		if len(d.Attachments) != 1 || d.Attachments[0].Name != "klein.jpg" || d.Attachments[0].Size != 1000 {
+			t.Errorf("attachments %+v", d.Attachments)
+		}
+		if !strings.Contains(d.Text, "groot.mp4") || !strings.Contains(d.Text, "niet opgehaald") || !strings.Contains(d.ParseError, "groot.mp4") {
+			t.Errorf("text %q, parse_error %q", d.Text, d.ParseError)
+		}
+		data, err := r.bus.GetObject(context.Background(), d.Attachments[0].Object)
+		if err != nil || len(data) != 1000 {
+			t.Errorf("stored attachment: %d bytes, %v", len(data), err)
+		}
 	}
 }
