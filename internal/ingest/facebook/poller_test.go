@@ -350,3 +350,26 @@ func TestAttachmentLimit(t *testing.T) {
 		}
 	}
 }
+
+// TestPermissionMissing: a token without the needed permission stops the
+// page's polling with the reason, until a new token arrives.
+func TestPermissionMissing(t *testing.T) {
+	t.Parallel()
+	r := newRig(t)
+	r.fb.Generate(2, 2, 4)
+	r.fb.FailNext("*", 1, 403, graphfake.ErrorBody(200, 0, "OAuthException", "(#200) Requires pages_messaging permission"))
+	r.run()
+	h := r.waitHealthy(false)
+	if !strings.Contains(h.LastError, "permission") {
+		t.Errorf("reason %q", h.LastError)
+	}
+	before := r.fb.Requests("*")
+	time.Sleep(300 * time.Millisecond)
+	if after := r.fb.Requests("*"); after != before {
+		t.Errorf("%d requests with a token Facebook refused", after-before)
+	}
+	r.fb.SetToken("granted")
+	r.writeToken("granted")
+	r.waitCount(4)
+	r.waitHealthy(true)
+}
