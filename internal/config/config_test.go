@@ -192,3 +192,24 @@ func TestLoadFacebookExample(t *testing.T) {
 		t.Errorf("empty configuration: %v", err)
 	}
 }
+
+func TestLoadEloketExample(t *testing.T) {
+	t.Parallel()
+	cfg, err := LoadEloket("../../configs/ingest-eloket.toml", env(map[string]string{EnvNATSURL: "nats://127.0.0.1:4222"}))
+	if err != nil {
+		t.Fatalf("example config does not load: %v", err)
+	}
+	if len(cfg.Sources) != 3 || cfg.Sources[0].Open311.Format != "json" || cfg.Sources[1].JSON.Map["id"] != "id" || cfg.Sources[2].Webhook.Path != "/webhook/eloket-hook" {
+		t.Errorf("unexpected values: %+v", cfg.Sources)
+	}
+	path := filepath.Join(t.TempDir(), "e.toml")
+	if err := os.WriteFile(path, []byte("[[source]]\ninbox = \"x\"\ndomain = \"stad\"\nprofile = \"soap\"\n[[source]]\ninbox = \"y\"\ndomain = \"gemeente\"\nprofile = \"webhook\"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, err = LoadEloket(path, env(map[string]string{EnvNATSURL: "nats://x:4222"}))
+	for _, w := range []string{"domain \"stad\"", "profile \"soap\"", "webhook needs a secret", "webhook.mapping is required"} {
+		if err == nil || !strings.Contains(err.Error(), w) {
+			t.Errorf("error does not mention %q: %v", w, err)
+		}
+	}
+}
