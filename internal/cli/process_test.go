@@ -24,7 +24,7 @@ var binaries = sync.OnceValues(func() (string, error) {
 	if err != nil {
 		return "", err
 	}
-	out, err := exec.Command("go", "build", "-o", dir+"/", "github.com/meldpunt/meldpunt/cmd/registry", "github.com/meldpunt/meldpunt/cmd/ingest-mail", "github.com/meldpunt/meldpunt/cmd/ingest-facebook").CombinedOutput()
+	out, err := exec.Command("go", "build", "-o", dir+"/", "github.com/meldpunt/meldpunt/cmd/registry", "github.com/meldpunt/meldpunt/cmd/ingest-mail", "github.com/meldpunt/meldpunt/cmd/ingest-facebook", "github.com/meldpunt/meldpunt/cmd/ingest-eloket").CombinedOutput()
 	if err != nil {
 		return "", fmt.Errorf("go build: %v\n%s", err, out)
 	}
