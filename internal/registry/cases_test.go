@@ -214,3 +214,67 @@ func TestMaxDeliveries(t *testing.T) {
 		t.Errorf("quarantine = %+v", items)
 	}
 }
+
+// TestGroupingHints: a reference quoted in a subject or text, a Facebook
+// conversation, and automatic mail that never opens a case.
+func TestGroupingHints(t *testing.T) {
+	for _, kind := range storeKinds {
+		t.Run(kind, func(t *testing.T) {
+			t.Parallel()
+			h := newHarness(t, kind)
+			h.run(registry.Config{})
+			ctx := context.Background()
+			gen := eventgen.New(eventgen.Options{Seed: 8})
+			gem := caseevent.DomainGemeente
+			stored := int64(0)
+			step := func(evs ...caseevent.Event) {
+				t.Helper()
+				if _, err := h.bus.PublishEvents(ctx, evs); err != nil {
+					t.Fatal(err)
+				}
+				stored += int64(len(evs))
+				h.waitFor("messages stored", func(s store.Stats) bool { return s.Messages >= stored })
+			}
+			first := mail(gen, 1, gem, "<q1@example.be>", caseevent.Thread{})
+			step(first)
+			ref := caseOf(t, h.store, first.ID)
+			inSubject := mail(gen, 2, gem, "<q2@example.be>", caseevent.Thread{})
+			inSubject.Data.Subject = "Antw: TR: [" + strings.ToLower(strings.ReplaceAll(ref, "-", " - ")) + "] nog steeds niets"
+			inText := mail(gen, 3, gem, "<q3@example.be>", caseevent.Thread{})
+			inText.Data.Text = "Goeiedag, mijn dossiernummer is " + ref + ". Wanneer komt er iets?"
+			// Automatic mail: one referring to the question, one to nothing.
+			ooo := mail(gen, 4, gem, "<ooo@example.be>", caseevent.Thread{InReplyTo: "<q1@example.be>"})
+			ooo.Data.AutoSubmitted = "auto-replied"
+			bounce := mail(gen, 5, gem, "<bounce@example.be>", caseevent.Thread{InReplyTo: "<unknown@meldegem.be>"})
+			bounce.Data.AutoSubmitted = "bounce"
+			// Facebook: two messages of one conversation.
+			fb := func(i int, mid string) caseevent.Event {
+				ev := gen.Event(i)
+				ev.Data.Channel, ev.Data.Inbox, ev.Data.Domain = caseevent.ChannelFacebook, "facebook", gem
+				ev.Data.ExternalID, ev.Data.Thread = mid, caseevent.Thread{ConversationID: "t_100"}
+				ev.ID = caseevent.NewID(ev.Data.Channel, ev.Data.Inbox, mid)
+				return ev
+			}
+			step(inSubject, inText, ooo, bounce, fb(6, "m_1"))
+			step(fb(7, "m_2"))
+
+			for name, id := range map[string]string{"reference in the subject": inSubject.ID, "reference in the text": inText.ID, "out of office": ooo.ID} {
+				if got := caseOf(t, h.store, id); got != ref {
+					t.Errorf("%s: in case %s, want %s", name, got, ref)
+				}
+			}
+			if a, b := caseOf(t, h.store, fb(6, "m_1").ID), caseOf(t, h.store, fb(7, "m_2").ID); a != b {
+				t.Errorf("one Facebook conversation in cases %s and %s", a, b)
+			}
+			s, err := h.store.Stats(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			// q1 (+ q2, q3, ooo) and the Facebook conversation; the bounce
+			// waits without a case.
+			if s.Messages != 7 || s.Cases != 2 {
+				t.Errorf("store holds %d messages in %d cases, want 7 in 2", s.Messages, s.Cases)
+			}
+		})
+	}
+}

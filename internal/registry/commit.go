@@ -227,17 +227,22 @@ func (r *Registry) contacts(ctx context.Context, tx store.Tx, fresh []*item) ([]
 // (earlier in this batch or stored before). Otherwise it opens a new case.
 // It never crosses domains.
 func (r *Registry) assignCases(ctx context.Context, tx store.Tx, fresh []*item, contacts []int64) ([]*store.Message, error) {
-	var refKeys, extKeys []store.DomainKey
-	for _, it := range fresh {
+	refs := make([]string, len(fresh))
+	var refKeys, extKeys, convKeys []store.DomainKey
+	for i, it := range fresh {
 		d := &it.ev.Data
-		if ref := strings.TrimSpace(d.Thread.CaseRef); ref != "" {
-			refKeys = append(refKeys, store.DomainKey{Domain: string(d.Domain), Value: ref})
+		refs[i] = r.caseRef(d)
+		if refs[i] != "" {
+			refKeys = append(refKeys, store.DomainKey{Domain: string(d.Domain), Value: refs[i]})
 		}
 		for _, id := range threadIDs(d) {
 			extKeys = append(extKeys, store.DomainKey{Domain: string(d.Domain), Value: id})
 		}
+		if c := strings.TrimSpace(d.Thread.ConversationID); c != "" {
+			convKeys = append(convKeys, store.DomainKey{Domain: string(d.Domain), Value: c})
+		}
 	}
-	byRef, byExt := map[store.DomainKey]int64{}, map[store.DomainKey]int64{}
+	byRef, byExt, byConv := map[store.DomainKey]int64{}, map[store.DomainKey]int64{}, map[store.DomainKey]int64{}
 	var err error
 	if len(refKeys) > 0 {
 		if byRef, err = tx.FindCasesByRef(ctx, refKeys); err != nil {
@@ -249,16 +254,22 @@ func (r *Registry) assignCases(ctx context.Context, tx store.Tx, fresh []*item, 
 			return nil, fmt.Errorf("find cases of earlier messages: %w", err)
 		}
 	}
+	if len(convKeys) > 0 {
+		if byConv, err = tx.FindCasesByConversation(ctx, convKeys); err != nil {
+			return nil, fmt.Errorf("find cases of conversations: %w", err)
+		}
+	}
 
-	// A case is either stored (id) or opened in this batch (index into
-	// opened, known only after CreateCases).
+	// A case is either stored (id), opened in this batch (index into
+	// opened, known only after CreateCases), or none (opened -1, id 0).
 	type slot struct {
 		id     int64
 		opened int
 	}
 	var opened []store.NewCase
 	slots := make([]slot, len(fresh))
-	inBatch := map[store.DomainKey]slot{} // external ids of this batch's messages
+	inBatch := map[store.DomainKey]slot{}     // external ids of this batch's messages
+	convInBatch := map[store.DomainKey]slot{} // conversations of this batch's messages
 	msgs := make([]*store.Message, len(fresh))
 	now := r.now()
 	for i, it := range fresh {
@@ -267,22 +278,40 @@ func (r *Registry) assignCases(ctx context.Context, tx store.Tx, fresh []*item, 
 		m := MessageFromEvent(ev, it.d.Data, now)
 		m.ContactID = contacts[i]
 		msgs[i] = m
+		domain := string(d.Domain)
 		s, found := slot{opened: -1}, false
-		if ref := strings.TrimSpace(d.Thread.CaseRef); ref != "" {
-			s.id, found = byRef[store.DomainKey{Domain: string(d.Domain), Value: ref}]
+		// In order of certainty: a quoted case reference, the messages it
+		// replies to, then its conversation (Facebook conversation or
+		// post, e-loket submission).
+		if refs[i] != "" {
+			s.id, found = byRef[store.DomainKey{Domain: domain, Value: refs[i]}]
 		}
 		for _, id := range threadIDs(d) {
 			if found {
 				break
 			}
-			key := store.DomainKey{Domain: string(d.Domain), Value: id}
+			key := store.DomainKey{Domain: domain, Value: id}
 			if s2, ok := inBatch[key]; ok {
 				s, found = s2, true
 			} else if s.id, found = byExt[key]; found {
 				s.opened = -1
 			}
 		}
-		if !found {
+		conv := store.DomainKey{Domain: domain, Value: strings.TrimSpace(d.Thread.ConversationID)}
+		if !found && conv.Value != "" {
+			if s2, ok := convInBatch[conv]; ok {
+				s, found = s2, true
+			} else if s.id, found = byConv[conv]; found {
+				s.opened = -1
+			}
+		}
+		switch {
+		case found:
+		case d.AutoSubmitted != "":
+			// Automatic mail (out of office, bounces) never opens a case:
+			// it waits without one ("geen dossier").
+			s = slot{opened: -1}
+		default:
 			openedAt := ev.Time
 			if d.ReceivedAt != nil {
 				openedAt = *d.ReceivedAt
@@ -291,7 +320,7 @@ func (r *Registry) assignCases(ctx context.Context, tx store.Tx, fresh []*item, 
 			opened = append(opened, store.NewCase{
 				Prefix:    r.cfg.CasePrefix,
 				Year:      openedAt.In(r.cfg.Location).Year(),
-				Domain:    string(d.Domain),
+				Domain:    domain,
 				Subject:   m.Subject,
 				Channel:   m.Channel,
 				ContactID: m.ContactID,
@@ -299,28 +328,51 @@ func (r *Registry) assignCases(ctx context.Context, tx store.Tx, fresh []*item, 
 			})
 		}
 		slots[i] = s
-		if d.ExternalID != "" {
-			inBatch[store.DomainKey{Domain: string(d.Domain), Value: d.ExternalID}] = s
+		if s.id != 0 || s.opened >= 0 {
+			if d.ExternalID != "" {
+				inBatch[store.DomainKey{Domain: domain, Value: d.ExternalID}] = s
+			}
+			if conv.Value != "" {
+				convInBatch[conv] = s
+			}
 		}
 	}
-	var refs []store.CaseRef
+	var created []store.CaseRef
 	if len(opened) > 0 {
-		if refs, err = tx.CreateCases(ctx, opened); err != nil {
+		if created, err = tx.CreateCases(ctx, opened); err != nil {
 			return nil, fmt.Errorf("open %d cases: %w", len(opened), err)
 		}
-		if len(refs) != len(opened) {
-			return nil, fmt.Errorf("open cases: store returned %d references for %d cases", len(refs), len(opened))
+		if len(created) != len(opened) {
+			return nil, fmt.Errorf("open cases: store returned %d references for %d cases", len(created), len(opened))
 		}
 	}
 	for i, s := range slots {
 		if s.opened >= 0 {
-			msgs[i].CaseID = refs[s.opened].ID
-			r.log.Debug("case opened", "case_ref", refs[s.opened].Ref, "event_id", fresh[i].ev.ID)
+			msgs[i].CaseID = created[s.opened].ID
+			r.log.Debug("case opened", "case_ref", created[s.opened].Ref, "event_id", fresh[i].ev.ID)
 		} else {
 			msgs[i].CaseID = s.id
 		}
 	}
 	return msgs, nil
+}
+
+// caseRef is the case reference a message names: the connector's hint, or
+// else the first match of the reference pattern in the subject, then the
+// text, written the way references are stored (no spaces, upper case).
+func (r *Registry) caseRef(d *caseevent.Message) string {
+	if ref := strings.TrimSpace(d.Thread.CaseRef); ref != "" {
+		return ref
+	}
+	if r.cfg.CaseRef == nil {
+		return ""
+	}
+	for _, s := range []string{d.Subject, d.Text} {
+		if m := r.cfg.CaseRef.FindString(s); m != "" {
+			return strings.ToUpper(strings.Join(strings.Fields(m), ""))
+		}
+	}
+	return ""
 }
 
 // threadIDs lists the external ids a message refers to, without its own,

@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"regexp"
 	"sync"
 	"time"
 
@@ -25,6 +26,10 @@ import (
 type Config struct {
 	// CasePrefix starts every case reference (MP gives MP-2026-000123).
 	CasePrefix string
+	// CaseRef finds a case reference a citizen quotes in a subject or
+	// text ("Re: [MP-2026-000123]", "mp - 2026 - 000123"); nil: the
+	// pattern of CasePrefix.
+	CaseRef *regexp.Regexp
 	// Location decides the year of a case reference.
 	Location *time.Location
 	// BatchSize is the most events fetched and committed at once.
@@ -36,6 +41,12 @@ type Config struct {
 	MaxDeliveries int
 	// MaxBatchBytes bounds the object bytes held in memory per commit.
 	MaxBatchBytes int64
+}
+
+// CaseRefPattern matches a reference with the given prefix the way people
+// write it: any case, spaces around the dashes.
+func CaseRefPattern(prefix string) *regexp.Regexp {
+	return regexp.MustCompile(`(?i)\b` + regexp.QuoteMeta(prefix) + `\s*-\s*\d{4}\s*-\s*\d{6}\b`)
 }
 
 // Objects is where raw originals and attachments are read from.
@@ -72,6 +83,9 @@ func New(st store.Store, objs Objects, cfg Config, m *Metrics, log *slog.Logger)
 	}
 	if cfg.CasePrefix == "" {
 		cfg.CasePrefix = "MP"
+	}
+	if cfg.CaseRef == nil {
+		cfg.CaseRef = CaseRefPattern(cfg.CasePrefix)
 	}
 	return &Registry{st: st, objs: objs, cfg: cfg, log: log, m: m, now: time.Now}
 }

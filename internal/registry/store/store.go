@@ -88,6 +88,11 @@ type Tx interface {
 	// each key on its own. Keys without such a message, and keys with an
 	// empty Value, are absent from the result.
 	FindCasesByExternalID(ctx context.Context, keys []DomainKey) (map[DomainKey]int64, error)
+	// FindCasesByConversation resolves conversation hints (a Facebook
+	// conversation or post, an e-loket submission) to the case of the most
+	// recently stored message in the same domain with that conversation id
+	// and a case. Keys without such a message are absent.
+	FindCasesByConversation(ctx context.Context, keys []DomainKey) (map[DomainKey]int64, error)
 	// CreateCases allocates the next references for each (prefix, year)
 	// and creates the cases, in the order given (ids grow in that order);
 	// it returns their ids and references (MP-2026-000123). Numbers start

@@ -226,6 +226,18 @@ func (t *tx) InsertMessages(ctx context.Context, ms []*store.Message) error {
 // FindCasesByExternalID looks all keys up in one query, each through the
 // (domain, external_id) index.
 func (t *tx) FindCasesByExternalID(ctx context.Context, keys []store.DomainKey) (map[store.DomainKey]int64, error) {
+	return t.findCasesBy(ctx, "external_id", keys)
+}
+
+// FindCasesByConversation looks all keys up in one query, each through the
+// (domain, conversation_id) index.
+func (t *tx) FindCasesByConversation(ctx context.Context, keys []store.DomainKey) (map[store.DomainKey]int64, error) {
+	return t.findCasesBy(ctx, "conversation_id", keys)
+}
+
+// findCasesBy finds, per key, the case of the newest message in the key's
+// domain whose column (a constant of this package) has the key's value.
+func (t *tx) findCasesBy(ctx context.Context, column string, keys []store.DomainKey) (map[store.DomainKey]int64, error) {
 	found := make(map[store.DomainKey]int64, len(keys))
 	domains, values, index := domainKeyArrays(keys)
 	if len(index) == 0 {
@@ -233,22 +245,22 @@ func (t *tx) FindCasesByExternalID(ctx context.Context, keys []store.DomainKey) 
 	}
 	rows, err := t.tx.Query(ctx, `
 		SELECT k.n, m.case_id
-		FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS k(domain, external_id, n)
+		FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS k(domain, value, n)
 		CROSS JOIN LATERAL (
 			SELECT case_id FROM messages
-			WHERE domain = k.domain AND external_id = k.external_id AND case_id IS NOT NULL
+			WHERE domain = k.domain AND `+column+` = k.value AND case_id IS NOT NULL
 			ORDER BY id DESC
 			LIMIT 1
 		) AS m`, domains, values)
 	if err != nil {
-		return nil, fmt.Errorf("find cases by external id: %w", err)
+		return nil, fmt.Errorf("find cases by %s: %w", column, err)
 	}
 	var n, caseID int64
 	if _, err := pgx.ForEachRow(rows, []any{&n, &caseID}, func() error {
 		found[index[n-1]] = caseID
 		return nil
 	}); err != nil {
-		return nil, fmt.Errorf("find cases by external id: %w", err)
+		return nil, fmt.Errorf("find cases by %s: %w", column, err)
 	}
 	return found, nil
 }

@@ -172,15 +172,25 @@ func (t *tx) InsertMessages(ctx context.Context, ms []*store.Message) error {
 }
 
 func (t *tx) FindCasesByExternalID(ctx context.Context, keys []store.DomainKey) (map[store.DomainKey]int64, error) {
+	return t.findCasesBy(ctx, "external_id", keys)
+}
+
+func (t *tx) FindCasesByConversation(ctx context.Context, keys []store.DomainKey) (map[store.DomainKey]int64, error) {
+	return t.findCasesBy(ctx, "conversation_id", keys)
+}
+
+// findCasesBy finds, per key, the case of the newest message in the key's
+// domain whose column (a constant of this package) has the key's value.
+func (t *tx) findCasesBy(ctx context.Context, column string, keys []store.DomainKey) (map[store.DomainKey]int64, error) {
 	found := make(map[store.DomainKey]int64, len(keys))
 	err := t.each(ctx, `
 		SELECT case_id FROM messages
-		WHERE domain = ? AND external_id = ? AND case_id IS NOT NULL
+		WHERE domain = ? AND `+column+` = ? AND case_id IS NOT NULL
 		ORDER BY id DESC
 		LIMIT 1`, len(keys), func(s *sql.Stmt, i int) error {
 		k := keys[i]
 		if k.Value == "" {
-			return nil // would match every message without an external id
+			return nil // would match every message without one
 		}
 		var caseID int64
 		err := s.QueryRowContext(ctx, driverutil.Clean(k.Domain), driverutil.Clean(k.Value)).Scan(&caseID)
@@ -191,7 +201,7 @@ func (t *tx) FindCasesByExternalID(ctx context.Context, keys []store.DomainKey) 
 		return err
 	})
 	if err != nil {
-		return nil, fmt.Errorf("find cases by external id: %w", err)
+		return nil, fmt.Errorf("find cases by %s: %w", column, err)
 	}
 	return found, nil
 }

@@ -229,6 +229,35 @@ func testFindCasesByExternalID(t *testing.T, s store.Store) {
 	})
 }
 
+func testFindCasesByConversation(t *testing.T, s store.Store) {
+	older, _ := newCase(t, s, "gemeente")
+	newer, _ := newCase(t, s, "gemeente")
+	sociaal, _ := newCase(t, s, "sociaalhuis")
+	add := func(eventID, domain, conv string, caseID int64) *store.Message {
+		m := inCase(message(eventID, domain), caseID, at(1))
+		m.ConversationID = conv
+		return m
+	}
+	insert(t, s, add("cv-1", "gemeente", "t_1", older), add("cv-2", "gemeente", "t_2", older))
+	insert(t, s, add("cv-3", "gemeente", "t_2", newer))
+	insert(t, s, add("cv-4", "sociaalhuis", "t_1", sociaal), add("cv-5", "sociaalhuis", "t_s", sociaal), add("cv-6", "gemeente", "", older))
+	key := func(domain, id string) store.DomainKey { return store.DomainKey{Domain: domain, Value: id} }
+	inTx(t, s, func(tx store.Tx) {
+		insertTx(t, tx, add("cv-7", "gemeente", "t_3", newer)) // earlier in the same transaction
+		keys := []store.DomainKey{
+			key("gemeente", "t_1"), key("gemeente", "t_2"), key("gemeente", "t_3"),
+			key("sociaalhuis", "t_1"), key("gemeente", "t_s"), key("gemeente", "t_none"), key("gemeente", ""),
+		}
+		got, err := tx.FindCasesByConversation(ctx(t), keys)
+		if err != nil {
+			t.Fatal(err)
+		}
+		diff(t, "FindCasesByConversation", got, map[store.DomainKey]int64{
+			keys[0]: older, keys[1]: newer, keys[2]: newer, keys[3]: sociaal,
+		})
+	})
+}
+
 func testListCases(t *testing.T, s store.Store) {
 	type made struct {
 		id     int64

@@ -46,6 +46,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"CreateCasesInvalid", testCreateCasesInvalid},
 		{"FindCasesByRef", testFindCasesByRef},
 		{"FindCasesByExternalID", testFindCasesByExternalID},
+		{"FindCasesByConversation", testFindCasesByConversation},
 		{"ListCases", testListCases},
 		{"GetCase", testGetCase},
 		{"GetCaseNotFound", testGetCaseNotFound},
