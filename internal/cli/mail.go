@@ -11,6 +11,8 @@ import (
 	"sync"
 	"time"
 
+	"golang.org/x/oauth2"
+
 	"github.com/meldpunt/meldpunt/internal/bus"
 	"github.com/meldpunt/meldpunt/internal/caseevent"
 	"github.com/meldpunt/meldpunt/internal/config"
@@ -154,6 +156,10 @@ func resolveMailboxes(ctx context.Context, cfg config.Mail, env Env) ([]mailsync
 		}
 		switch m.Auth.Method {
 		case "xoauth2":
+			if m.Auth.Token.IsSet() {
+				mb.IMAP.Auth.TokenSource = secretTokenSource{secret: m.Auth.Token, getenv: env.Getenv}
+				break
+			}
 			secret, err := m.Auth.ClientSecret.Resolve(env.Getenv)
 			if err != nil {
 				errs = append(errs, fmt.Errorf("mailbox %q: auth.client_secret: %w", m.Inbox, err))
@@ -232,4 +238,19 @@ func mailImport(ctx context.Context, path string, args []string, env Env) error 
 		return fmt.Errorf("%d messages or files could not be imported (listed above)", sum.Errors)
 	}
 	return nil
+}
+
+// secretTokenSource reads a bearer token from its file or variable at every
+// login, so that a token refreshed by another program is always current.
+type secretTokenSource struct {
+	secret config.Secret
+	getenv func(string) string
+}
+
+func (s secretTokenSource) Token() (*oauth2.Token, error) {
+	v, err := s.secret.Resolve(s.getenv)
+	if err != nil {
+		return nil, fmt.Errorf("read the XOAUTH2 token: %w", err)
+	}
+	return &oauth2.Token{AccessToken: v, TokenType: "Bearer"}, nil
 }

@@ -60,6 +60,10 @@ type MailAuth struct {
 	ClientSecret Secret `toml:"client_secret"`
 	// TokenURL overrides the Microsoft token endpoint (tests, proxies).
 	TokenURL string `toml:"token_url"`
+	// Token is a bearer token kept fresh by something else (for example
+	// Gmail with a service account's token helper); it is read again for
+	// every login. Used instead of the client-credentials flow.
+	Token Secret `toml:"token"`
 }
 
 // MailDefaults returns the defaults of ingest-mail.
@@ -207,8 +211,9 @@ func (c Mail) Validate() error {
 				bad("%s: auth.password must name a file or an environment variable", p)
 			}
 		case "xoauth2":
-			if m.Auth.ClientID == "" || !m.Auth.ClientSecret.IsSet() || (m.Auth.Tenant == "" && m.Auth.TokenURL == "") {
-				bad("%s: xoauth2 needs auth.tenant (or token_url), auth.client_id and auth.client_secret", p)
+			clientCredentials := m.Auth.ClientID != "" && m.Auth.ClientSecret.IsSet() && (m.Auth.Tenant != "" || m.Auth.TokenURL != "")
+			if clientCredentials == m.Auth.Token.IsSet() {
+				bad("%s: xoauth2 needs either auth.tenant (or token_url), auth.client_id and auth.client_secret, or auth.token", p)
 			}
 		default:
 			bad("%s: auth.method %q: want plain, login or xoauth2", p, m.Auth.Method)
