@@ -223,6 +223,12 @@ type NewCase struct {
 	Channel   string
 	ContactID int64
 	OpenedAt  time.Time
+	// Routing: the department and priority, and the deadlines to
+	// acknowledge and to answer (nil: none).
+	Department string
+	Priority   string
+	AckDue     *time.Time
+	AnswerDue  *time.Time
 }
 
 // Case statuses.
@@ -242,6 +248,7 @@ type Case struct {
 	Type         string
 	Status       string
 	Department   string
+	Priority     string
 	Assignee     string
 	Subject      string
 	Channel      string

@@ -21,6 +21,8 @@ import (
 type newCase struct {
 	id                                 int64
 	ref, domain, typ, subject, channel string
+	department, priority               string
+	ackDue, answerDue                  time.Time // zero: none
 	contactID                          int64
 	opened                             time.Time
 }
@@ -93,6 +95,8 @@ func (t *tx) CreateCases(ctx context.Context, cs []store.NewCase) ([]store.CaseR
 		t.newCases = append(t.newCases, newCase{
 			id: ids[i], ref: made[i].Ref, domain: driverutil.Clean(c.Domain), typ: driverutil.Clean(c.Type),
 			subject: driverutil.Clean(c.Subject), channel: driverutil.Clean(c.Channel), contactID: c.ContactID,
+			department: driverutil.Clean(c.Department), priority: driverutil.Clean(c.Priority),
+			ackDue: optionalTime(c.AckDue), answerDue: optionalTime(c.AnswerDue),
 			opened: at(c.OpenedAt),
 		})
 	}
@@ -110,10 +114,12 @@ func (t *tx) queueNewCases(b *pgx.Batch, updatedAt map[int64]time.Time) {
 	ids, contacts := make([]int64, n), make([]int64, n)
 	refs, domains, types, subjects, channels := make([]string, n), make([]string, n), make([]string, n),
 		make([]string, n), make([]string, n)
-	opened, updated := make([]time.Time, n), make([]time.Time, n)
+	departments, priorities := make([]string, n), make([]string, n)
+	opened, updated, ackDue, answerDue := make([]time.Time, n), make([]time.Time, n), make([]time.Time, n), make([]time.Time, n)
 	for i, c := range t.newCases {
 		ids[i], contacts[i] = c.id, c.contactID
 		refs[i], domains[i], types[i], subjects[i], channels[i] = c.ref, c.domain, c.typ, c.subject, c.channel
+		departments[i], priorities[i], ackDue[i], answerDue[i] = c.department, c.priority, c.ackDue, c.answerDue
 		opened[i], updated[i] = c.opened, c.opened
 		if u, ok := updatedAt[c.id]; ok && u.After(c.opened) {
 			updated[i] = u
@@ -121,13 +127,25 @@ func (t *tx) queueNewCases(b *pgx.Batch, updatedAt map[int64]time.Time) {
 	}
 	t.newCases = nil
 	b.Queue(`
-		INSERT INTO cases (id, ref, domain, type, subject, channel, contact_id, opened_at, updated_at)
+		INSERT INTO cases (id, ref, domain, type, subject, channel, contact_id, opened_at, updated_at,
+			department, priority, ack_due, answer_due)
 		OVERRIDING SYSTEM VALUE
-		SELECT id, ref, domain, type, subject, channel, nullif(contact_id, 0), opened_at, updated_at
+		SELECT id, ref, domain, type, subject, channel, nullif(contact_id, 0), opened_at, updated_at,
+			department, priority, nullif(ack_due, $14), nullif(answer_due, $14)
 		FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bigint[],
-			$8::timestamptz[], $9::timestamptz[])
-			AS c(id, ref, domain, type, subject, channel, contact_id, opened_at, updated_at)`,
-		ids, refs, domains, types, subjects, channels, contacts, opened, updated)
+			$8::timestamptz[], $9::timestamptz[], $10::text[], $11::text[], $12::timestamptz[], $13::timestamptz[])
+			AS c(id, ref, domain, type, subject, channel, contact_id, opened_at, updated_at,
+				department, priority, ack_due, answer_due)`,
+		ids, refs, domains, types, subjects, channels, contacts, opened, updated,
+		departments, priorities, ackDue, answerDue, time.Time{})
+}
+
+// optionalTime is t in UTC to the microsecond, or the zero time for nil.
+func optionalTime(t *time.Time) time.Time {
+	if t == nil {
+		return time.Time{}
+	}
+	return at(*t)
 }
 
 func (t *tx) FindCasesByRef(ctx context.Context, keys []store.DomainKey) (map[store.DomainKey]int64, error) {
@@ -156,7 +174,7 @@ func (t *tx) FindCasesByRef(ctx context.Context, keys []store.DomainKey) (map[st
 }
 
 // caseColumns are the columns scanCase reads, in order; c is the cases table.
-const caseColumns = `c.id, c.ref, c.domain, c.type, c.status, c.department, c.assignee, c.subject,
+const caseColumns = `c.id, c.ref, c.domain, c.type, c.status, c.department, c.priority, c.assignee, c.subject,
 	c.channel, c.contact_id, c.opened_at, c.updated_at, c.ack_due, c.answer_due, c.closed_at,
 	(SELECT count(*) FROM messages m WHERE m.case_id = c.id)`
 
@@ -165,7 +183,7 @@ func scanCase(row pgx.CollectableRow) (store.Case, error) {
 		c         store.Case
 		contactID *int64
 	)
-	err := row.Scan(&c.ID, &c.Ref, &c.Domain, &c.Type, &c.Status, &c.Department, &c.Assignee, &c.Subject,
+	err := row.Scan(&c.ID, &c.Ref, &c.Domain, &c.Type, &c.Status, &c.Department, &c.Priority, &c.Assignee, &c.Subject,
 		&c.Channel, &contactID, &c.OpenedAt, &c.UpdatedAt, &c.AckDue, &c.AnswerDue, &c.ClosedAt, &c.MessageCount)
 	c.ContactID = id(contactID)
 	c.OpenedAt, c.UpdatedAt = c.OpenedAt.UTC(), c.UpdatedAt.UTC()

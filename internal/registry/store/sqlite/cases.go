@@ -32,14 +32,16 @@ func (t *tx) CreateCases(ctx context.Context, cs []store.NewCase) ([]store.CaseR
 	}
 	made := make([]store.CaseRef, len(cs))
 	err = t.each(ctx, `
-		INSERT INTO cases (ref, domain, type, subject, channel, contact_id, opened_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+		INSERT INTO cases (ref, domain, type, subject, channel, contact_id, opened_at, updated_at,
+			department, priority, ack_due, answer_due)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		RETURNING id`, len(cs), func(s *sql.Stmt, i int) error {
 		c := cs[i]
 		made[i].Ref = driverutil.FormatRef(c.Prefix, c.Year, nums[i])
 		opened := formatTime(at(c.OpenedAt))
 		if err := s.QueryRowContext(ctx, made[i].Ref, driverutil.Clean(c.Domain), driverutil.Clean(c.Type),
 			driverutil.Clean(c.Subject), driverutil.Clean(c.Channel), nullID(c.ContactID), opened, opened,
+			driverutil.Clean(c.Department), driverutil.Clean(c.Priority), nullTime(c.AckDue), nullTime(c.AnswerDue),
 		).Scan(&made[i].ID); err != nil {
 			return fmt.Errorf("case %s: %w", made[i].Ref, err)
 		}
@@ -70,13 +72,13 @@ func (t *tx) FindCasesByRef(ctx context.Context, keys []store.DomainKey) (map[st
 }
 
 // caseColumns are the columns scanCase reads, in order; c is the cases table.
-const caseColumns = `c.id, c.ref, c.domain, c.type, c.status, c.department, c.assignee, c.subject,
+const caseColumns = `c.id, c.ref, c.domain, c.type, c.status, c.department, c.priority, c.assignee, c.subject,
 	c.channel, c.contact_id, c.opened_at, c.updated_at, c.ack_due, c.answer_due, c.closed_at,
 	(SELECT count(*) FROM messages m WHERE m.case_id = c.id)`
 
 func scanCase(row interface{ Scan(...any) error }) (store.Case, error) {
 	var c store.Case
-	err := row.Scan(&c.ID, &c.Ref, &c.Domain, &c.Type, &c.Status, &c.Department, &c.Assignee, &c.Subject,
+	err := row.Scan(&c.ID, &c.Ref, &c.Domain, &c.Type, &c.Status, &c.Department, &c.Priority, &c.Assignee, &c.Subject,
 		&c.Channel, nullIDColumn{&c.ContactID}, timeColumn{&c.OpenedAt}, timeColumn{&c.UpdatedAt},
 		nullTimeColumn{&c.AckDue}, nullTimeColumn{&c.AnswerDue}, nullTimeColumn{&c.ClosedAt}, &c.MessageCount)
 	return c, err

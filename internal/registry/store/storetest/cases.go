@@ -1,6 +1,8 @@
 package storetest
 
 import (
+	"time"
+
 	"errors"
 	"fmt"
 	"slices"
@@ -390,5 +392,40 @@ func testGetCaseNotFound(t *testing.T, s store.Store) {
 	wantNotFound(t, "GetCase", err)
 	if s.IsTransient(err) {
 		t.Errorf("IsTransient(%v) = true", err)
+	}
+}
+
+func testRoutedCase(t *testing.T, s store.Store) {
+	ack, answer := at(10*24*60).Truncate(time.Microsecond), at(45*24*60).Truncate(time.Microsecond)
+	var ref store.CaseRef
+	inTx(t, s, func(tx store.Tx) {
+		refs, err := tx.CreateCases(ctx(t), []store.NewCase{{
+			Prefix: "MP", Year: 2026, Domain: "gemeente", Type: "klacht", Subject: "Klacht", Channel: "email",
+			OpenedAt: at(0), Department: "openbare-werken", Priority: "hoog", AckDue: &ack, AnswerDue: &answer,
+		}, {
+			Prefix: "MP", Year: 2026, Domain: "gemeente", Type: "vraag", Subject: "Vraag", Channel: "email", OpenedAt: at(0),
+		}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ref = refs[0]
+		insertTx(t, tx, inCase(message("routed-1", "gemeente"), refs[0].ID, at(1)), inCase(message("routed-2", "gemeente"), refs[1].ID, at(1)))
+	})
+	got, err := s.GetCase(ctx(t), ref.Ref)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Type != "klacht" || got.Department != "openbare-werken" || got.Priority != "hoog" ||
+		got.AckDue == nil || !got.AckDue.Equal(ack) || got.AnswerDue == nil || !got.AnswerDue.Equal(answer) {
+		t.Errorf("routed case = %+v (want ack %v, answer %v)", got.Case, ack, answer)
+	}
+	cases, err := s.ListCases(ctx(t), store.CaseFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range cases {
+		if c.Ref != ref.Ref && (c.AckDue != nil || c.AnswerDue != nil || c.Priority != "") {
+			t.Errorf("unrouted case %+v has routing", c)
+		}
 	}
 }

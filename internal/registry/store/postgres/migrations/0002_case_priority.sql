@@ -1,0 +1,2 @@
+-- The priority routing gives a case (laag, normaal, hoog, dringend).
+ALTER TABLE cases ADD COLUMN priority text NOT NULL DEFAULT '';
