@@ -1,13 +1,12 @@
 package storetest
 
 import (
-	"time"
-
 	"errors"
 	"fmt"
 	"slices"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/meldpunt/meldpunt/internal/registry/store"
 )
