@@ -26,6 +26,8 @@ import (
 	"github.com/meldpunt/meldpunt/internal/config"
 	"github.com/meldpunt/meldpunt/internal/registry"
 	"github.com/meldpunt/meldpunt/internal/registry/api"
+	"github.com/meldpunt/meldpunt/internal/registry/deadline"
+	"github.com/meldpunt/meldpunt/internal/registry/routing"
 	"github.com/meldpunt/meldpunt/internal/registry/store"
 	"github.com/meldpunt/meldpunt/internal/registry/store/postgres"
 	"github.com/meldpunt/meldpunt/internal/registry/store/sqlite"
@@ -181,6 +183,25 @@ func stats(ctx context.Context, cfg config.Registry, env Env, log *slog.Logger, 
 }
 
 func serve(ctx context.Context, cfg config.Registry, env Env, log *slog.Logger) error {
+	// Rules first: a rules file that does not parse stops the start.
+	var err error
+	var rules *routing.Rules
+	if cfg.Cases.RoutingFile != "" {
+		if rules, err = routing.Load(cfg.Cases.RoutingFile); err != nil {
+			return fmt.Errorf("routing rules: %w", err)
+		}
+		log.Info("routing rules loaded", "file", cfg.Cases.RoutingFile, "departments", len(rules.Departments()))
+	}
+	deadlines := deadline.DefaultPolicy()
+	if cfg.Cases.DeadlinesFile != "" {
+		data, err := os.ReadFile(cfg.Cases.DeadlinesFile)
+		if err != nil {
+			return fmt.Errorf("deadlines: %w", err)
+		}
+		if deadlines, err = deadline.ParsePolicy(data); err != nil {
+			return fmt.Errorf("deadlines %s: %w", cfg.Cases.DeadlinesFile, err)
+		}
+	}
 	st, name, err := openStore(ctx, cfg, env, log)
 	if err != nil {
 		return err
@@ -235,7 +256,7 @@ func serve(ctx context.Context, cfg config.Registry, env Env, log *slog.Logger) 
 	r := registry.New(st, b, registry.Config{
 		CasePrefix: cfg.Cases.Prefix, Location: loc, BatchSize: cfg.Consumer.BatchSize,
 		FetchWait: cfg.Consumer.FetchWait, MaxDeliveries: cfg.Consumer.MaxDeliveries,
-		MaxBatchBytes: cfg.Consumer.MaxBatchBytes,
+		MaxBatchBytes: cfg.Consumer.MaxBatchBytes, Routing: rules, Deadlines: deadlines,
 	}, metrics, log)
 
 	mux := http.NewServeMux()

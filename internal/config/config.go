@@ -79,6 +79,11 @@ type Cases struct {
 	Prefix string `toml:"prefix"`
 	// TimeZone decides which year a reference belongs to (default Europe/Brussels).
 	TimeZone string `toml:"time_zone"`
+	// RoutingFile holds the routing rules (departments, types, priorities);
+	// empty: cases are not routed. See configs/routing.toml.
+	RoutingFile string `toml:"routing_file"`
+	// DeadlinesFile overrides the default deadlines per type and department.
+	DeadlinesFile string `toml:"deadlines_file"`
 }
 
 // Consumer tunes the registry's JetStream consumer.

@@ -9,6 +9,8 @@ import (
 	"github.com/meldpunt/meldpunt/internal/bus"
 	"github.com/meldpunt/meldpunt/internal/caseevent"
 	"github.com/meldpunt/meldpunt/internal/registry"
+	"github.com/meldpunt/meldpunt/internal/registry/deadline"
+	"github.com/meldpunt/meldpunt/internal/registry/routing"
 	"github.com/meldpunt/meldpunt/internal/registry/store"
 	"github.com/meldpunt/meldpunt/internal/testutil/eventgen"
 )
@@ -276,5 +278,49 @@ func TestGroupingHints(t *testing.T) {
 				t.Errorf("store holds %d messages in %d cases, want 7 in 2", s.Messages, s.Cases)
 			}
 		})
+	}
+}
+
+// TestRouting: new cases get a department, type, priority and deadlines
+// from the example rules of configs/routing.toml.
+func TestRouting(t *testing.T) {
+	t.Parallel()
+	rules, err := routing.Load("../../configs/routing.toml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := newHarness(t, "sqlite")
+	brussels, _ := time.LoadLocation("Europe/Brussels")
+	h.run(registry.Config{Routing: rules, Deadlines: deadline.DefaultPolicy(), Location: brussels})
+	ctx := context.Background()
+	gen := eventgen.New(eventgen.Options{Seed: 9})
+	complaint := mail(gen, 1, caseevent.DomainGemeente, "<k1@example.be>", caseevent.Thread{})
+	complaint.Data.Subject, complaint.Data.Text = "Klacht", "Ik ben zeer ontevreden: al drie weken geen antwoord over mijn dossier."
+	pass := mail(gen, 2, caseevent.DomainGemeente, "<p1@example.be>", caseevent.Thread{})
+	pass.Data.Subject, pass.Data.Text = "Nieuwe identiteitskaart", "Wanneer kan ik mijn identiteitskaart afhalen?"
+	if _, err := h.bus.PublishEvents(ctx, []caseevent.Event{complaint, pass}); err != nil {
+		t.Fatal(err)
+	}
+	h.waitFor("2 messages", func(s store.Stats) bool { return s.Messages >= 2 })
+	k, err := h.store.GetCase(ctx, caseOf(t, h.store, complaint.ID))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if k.Type != "klacht" || k.AckDue == nil || k.AnswerDue == nil {
+		t.Fatalf("complaint case %+v", k.Case)
+	}
+	opened := k.OpenedAt.In(brussels)
+	if days := k.AckDue.In(brussels).Sub(opened).Hours() / 24; days < 9 || days > 11 {
+		t.Errorf("a complaint is acknowledged within 10 days; due in %.1f", days)
+	}
+	if days := k.AnswerDue.In(brussels).Sub(opened).Hours() / 24; days < 44 || days > 46 {
+		t.Errorf("a complaint is answered within 45 days; due in %.1f", days)
+	}
+	p, err := h.store.GetCase(ctx, caseOf(t, h.store, pass.ID))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Department != "burgerzaken" || p.Type == "" {
+		t.Errorf("identity card question routed to %q as %q", p.Department, p.Type)
 	}
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/meldpunt/meldpunt/internal/bus"
 	"github.com/meldpunt/meldpunt/internal/caseevent"
+	"github.com/meldpunt/meldpunt/internal/registry/routing"
 	"github.com/meldpunt/meldpunt/internal/registry/store"
 )
 
@@ -317,15 +318,7 @@ func (r *Registry) assignCases(ctx context.Context, tx store.Tx, fresh []*item, 
 				openedAt = *d.ReceivedAt
 			}
 			s = slot{opened: len(opened)}
-			opened = append(opened, store.NewCase{
-				Prefix:    r.cfg.CasePrefix,
-				Year:      openedAt.In(r.cfg.Location).Year(),
-				Domain:    domain,
-				Subject:   m.Subject,
-				Channel:   m.Channel,
-				ContactID: m.ContactID,
-				OpenedAt:  openedAt.UTC(),
-			})
+			opened = append(opened, r.newCase(d, m, openedAt))
 		}
 		slots[i] = s
 		if s.id != 0 || s.opened >= 0 {
@@ -355,6 +348,33 @@ func (r *Registry) assignCases(ctx context.Context, tx store.Tx, fresh []*item, 
 		}
 	}
 	return msgs, nil
+}
+
+// newCase opens a case for message m: routed to a department with a type
+// and a priority, and given its deadlines, when the registry has rules.
+func (r *Registry) newCase(d *caseevent.Message, m *store.Message, openedAt time.Time) store.NewCase {
+	nc := store.NewCase{
+		Prefix:    r.cfg.CasePrefix,
+		Year:      openedAt.In(r.cfg.Location).Year(),
+		Domain:    string(d.Domain),
+		Subject:   m.Subject,
+		Channel:   m.Channel,
+		ContactID: m.ContactID,
+		OpenedAt:  openedAt.UTC(),
+	}
+	if r.cfg.Routing != nil {
+		in := routing.Input{Inbox: d.Inbox, Channel: string(d.Channel), SenderEmail: d.Sender.Email, Subject: d.Subject, Text: d.Text}
+		if d.Form != nil {
+			in.ServiceCode = d.Form.ServiceCode
+		}
+		res := r.cfg.Routing.Route(in)
+		nc.Department, nc.Type, nc.Priority = res.Department, res.Type, res.Priority
+	}
+	if r.cfg.Deadlines != nil && nc.Type != "" {
+		ack, answer := r.cfg.Deadlines.Due(openedAt, nc.Type, nc.Department, r.cfg.Location)
+		nc.AckDue, nc.AnswerDue = &ack, &answer
+	}
+	return nc
 }
 
 // caseRef is the case reference a message names: the connector's hint, or

@@ -19,6 +19,8 @@ import (
 
 	"github.com/meldpunt/meldpunt/internal/bus"
 	"github.com/meldpunt/meldpunt/internal/caseevent"
+	"github.com/meldpunt/meldpunt/internal/registry/deadline"
+	"github.com/meldpunt/meldpunt/internal/registry/routing"
 	"github.com/meldpunt/meldpunt/internal/registry/store"
 )
 
@@ -41,6 +43,11 @@ type Config struct {
 	MaxDeliveries int
 	// MaxBatchBytes bounds the object bytes held in memory per commit.
 	MaxBatchBytes int64
+	// Routing gives a new case its department, type and priority; nil:
+	// cases are not routed.
+	Routing *routing.Rules
+	// Deadlines gives a routed case its dates to acknowledge and answer.
+	Deadlines *deadline.Policy
 }
 
 // CaseRefPattern matches a reference with the given prefix the way people

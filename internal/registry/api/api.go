@@ -39,6 +39,7 @@ type Case struct {
 	Type         string     `json:"type,omitempty"`
 	Status       string     `json:"status"`
 	Department   string     `json:"department,omitempty"`
+	Priority     string     `json:"priority,omitempty"`
 	Assignee     string     `json:"assignee,omitempty"`
 	Subject      string     `json:"subject"`
 	Channel      string     `json:"channel"`
@@ -182,7 +183,7 @@ func (h *Handler) getCase(w http.ResponseWriter, r *http.Request) {
 
 func toCase(c store.Case) Case {
 	return Case{
-		Ref: c.Ref, Domain: c.Domain, Type: c.Type, Status: c.Status, Department: c.Department,
+		Ref: c.Ref, Domain: c.Domain, Type: c.Type, Status: c.Status, Department: c.Department, Priority: c.Priority,
 		Assignee: c.Assignee, Subject: c.Subject, Channel: c.Channel, OpenedAt: c.OpenedAt,
 		UpdatedAt: c.UpdatedAt, AckDue: c.AckDue, AnswerDue: c.AnswerDue, ClosedAt: c.ClosedAt,
 		MessageCount: c.MessageCount,
