@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"net"
 	"net/http"
 	"os"
@@ -253,6 +254,25 @@ func serve(ctx context.Context, cfg config.Registry, env Env, log *slog.Logger) 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	metrics := registry.NewMetrics(reg)
+	deadlineGauge := func(pick func(store.Deadlines) int64) func() float64 {
+		return func() float64 {
+			ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+			defer cancel()
+			now := time.Now()
+			d, err := st.CountDeadlines(ctx, now, now.Add(api.DueSoon))
+			if err != nil {
+				log.Warn("count deadlines for /metrics", "error", err)
+				return math.NaN()
+			}
+			return float64(pick(d))
+		}
+	}
+	reg.MustRegister(
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "meldpunt_cases_overdue",
+			Help: "Open cases whose answer is overdue."}, deadlineGauge(func(d store.Deadlines) int64 { return d.Overdue })),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "meldpunt_cases_due_soon",
+			Help: "Open cases whose answer is due within 72 hours."}, deadlineGauge(func(d store.Deadlines) int64 { return d.DueSoon })),
+	)
 	r := registry.New(st, b, registry.Config{
 		CasePrefix: cfg.Cases.Prefix, Location: loc, BatchSize: cfg.Consumer.BatchSize,
 		FetchWait: cfg.Consumer.FetchWait, MaxDeliveries: cfg.Consumer.MaxDeliveries,

@@ -34,7 +34,7 @@ func TestServeZeroConfig(t *testing.T) {
 		t.Errorf("GET /api/v1/cases = %d %q, %v", code, body, err)
 	}
 	code, body, err = getURL(ctx, base+"/metrics")
-	if err != nil || code != 200 || !strings.Contains(body, "meldpunt_registry_events_total") {
+	if err != nil || code != 200 || !strings.Contains(body, "meldpunt_registry_events_total") || !strings.Contains(body, "meldpunt_cases_overdue 0") {
 		t.Errorf("GET /metrics = %d, %v; body lacks the registry's metrics", code, err)
 	}
 	for _, p := range []string{"var/meldpunt.db", "var/nats"} {

@@ -15,6 +15,9 @@ import (
 	"github.com/meldpunt/meldpunt/internal/registry/store"
 )
 
+// DueSoon is how far ahead "due soon" looks.
+const DueSoon = 72 * time.Hour
+
 // Handler serves /api/v1.
 type Handler struct {
 	st  store.Store
@@ -113,6 +116,21 @@ func (h *Handler) listCases(w http.ResponseWriter, r *http.Request) {
 	f := store.CaseFilter{Status: q.Get("status"), Limit: 50}
 	if d := q["domain"]; len(d) > 0 {
 		f.Domains = d
+	}
+	if v := q.Get("department"); v != "" {
+		f.Department = v
+	}
+	switch q.Get("due") {
+	case "":
+	case "overdue":
+		now := time.Now()
+		f.Open, f.AnswerDueBefore = true, &now
+	case "soon":
+		soon := time.Now().Add(DueSoon)
+		f.Open, f.AnswerDueBefore = true, &soon
+	default:
+		writeError(w, http.StatusBadRequest, "due: want overdue or soon")
+		return
 	}
 	if v := q.Get("limit"); v != "" {
 		n, err := strconv.Atoi(v)

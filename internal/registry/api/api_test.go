@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -148,4 +149,73 @@ func mustTime(t *testing.T, s string) time.Time {
 		t.Fatal(err)
 	}
 	return v
+}
+
+func TestCasesAPIDue(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "api.db"), log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	if err := st.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now().UTC()
+	past, soon, later := now.Add(-time.Hour), now.Add(24*time.Hour), now.Add(30*24*time.Hour)
+	tx, err := st.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	refs, err := tx.CreateCases(ctx, []store.NewCase{
+		{Prefix: "MP", Year: 2026, Domain: "gemeente", Type: "klacht", Department: "milieu", OpenedAt: now, AnswerDue: &past},
+		{Prefix: "MP", Year: 2026, Domain: "gemeente", Type: "vraag", Department: "milieu", OpenedAt: now, AnswerDue: &soon},
+		{Prefix: "MP", Year: 2026, Domain: "gemeente", Type: "vraag", Department: "burgerzaken", OpenedAt: now, AnswerDue: &later},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, r := range refs {
+		if err := tx.InsertMessages(ctx, []*store.Message{{EventID: "due-" + r.Ref, CaseID: r.ID, Channel: "email", Domain: "gemeente",
+			ExternalID: "<d" + string(rune('a'+i)) + "@x>", EventTime: now, Event: []byte(`{}`)}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := tx.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	mux := http.NewServeMux()
+	api.New(st, log).Register(mux)
+	srv := httptest.NewServer(mux)
+	t.Cleanup(srv.Close)
+	for _, tc := range []struct {
+		query string
+		want  []string
+	}{
+		{"due=overdue", []string{refs[0].Ref}},
+		{"due=soon", []string{refs[1].Ref, refs[0].Ref}},
+		{"department=burgerzaken", []string{refs[2].Ref}},
+		{"due=soon&department=milieu", []string{refs[1].Ref, refs[0].Ref}},
+	} {
+		resp, err := http.Get(srv.URL + "/api/v1/cases?" + tc.query)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var l api.CaseList
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		mustJSON(t, b, &l)
+		var got []string
+		for _, c := range l.Cases {
+			got = append(got, c.Ref)
+		}
+		if strings.Join(got, ",") != strings.Join(tc.want, ",") {
+			t.Errorf("?%s = %v, want %v", tc.query, got, tc.want)
+		}
+	}
+	if resp, err := http.Get(srv.URL + "/api/v1/cases?due=tomorrow"); err != nil || resp.StatusCode != 400 {
+		t.Errorf("due=tomorrow: %v %v", resp.StatusCode, err)
+	}
 }

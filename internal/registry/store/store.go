@@ -42,6 +42,9 @@ type Store interface {
 	HasBlobs(ctx context.Context, sums []string) (map[string]bool, error)
 	// Blob returns the stored bytes for a SHA-256. ErrNotFound if absent.
 	Blob(ctx context.Context, sha256 string) (Blob, error)
+	// CountDeadlines counts open cases whose answer is overdue at now, or
+	// due before soon.
+	CountDeadlines(ctx context.Context, now, soon time.Time) (Deadlines, error)
 	// ListQuarantine returns quarantined items, newest first.
 	ListQuarantine(ctx context.Context, limit int) ([]QuarantineItem, error)
 	// IsTransient reports whether err, returned by this store, is worth
@@ -287,6 +290,18 @@ type CaseFilter struct {
 	Limit   int // 0: 100
 	// BeforeID pages backwards: only cases with id < BeforeID.
 	BeforeID int64
+	// Department: only cases of this department.
+	Department string
+	// Open: only cases not answered or closed.
+	Open bool
+	// AnswerDueBefore: only cases whose answer is due before this time.
+	AnswerDueBefore *time.Time
+}
+
+// Deadlines counts open cases by their answer deadline.
+type Deadlines struct {
+	Overdue int64 // answer due before now
+	DueSoon int64 // answer due between now and soon
 }
 
 // QuarantineItem is an event the registry could not accept.

@@ -209,6 +209,15 @@ func (s *Store) ListCases(ctx context.Context, f store.CaseFilter) ([]store.Case
 	if f.BeforeID > 0 {
 		where = append(where, "c.id < "+arg(f.BeforeID))
 	}
+	if f.Department != "" {
+		where = append(where, "c.department = "+arg(f.Department))
+	}
+	if f.Open {
+		where = append(where, openCase)
+	}
+	if f.AnswerDueBefore != nil {
+		where = append(where, "c.answer_due < "+arg(*f.AnswerDueBefore))
+	}
 	limit := f.Limit
 	if limit <= 0 {
 		limit = 100
@@ -268,4 +277,19 @@ func (s *Store) GetCase(ctx context.Context, ref string) (store.CaseDetail, erro
 		return nil
 	})
 	return d, err
+}
+
+// openCase is the condition of a case that still needs an answer.
+const openCase = "c.status NOT IN ('beantwoord', 'afgesloten')"
+
+func (s *Store) CountDeadlines(ctx context.Context, now, soon time.Time) (store.Deadlines, error) {
+	var d store.Deadlines
+	err := s.pool.QueryRow(ctx, `
+		SELECT count(*) FILTER (WHERE c.answer_due < $1),
+			count(*) FILTER (WHERE c.answer_due >= $1 AND c.answer_due < $2)
+		FROM cases c WHERE c.answer_due IS NOT NULL AND `+openCase, now, soon).Scan(&d.Overdue, &d.DueSoon)
+	if err != nil {
+		return d, fmt.Errorf("count deadlines: %w", err)
+	}
+	return d, nil
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/meldpunt/meldpunt/internal/registry/store"
 	"github.com/meldpunt/meldpunt/internal/registry/store/internal/driverutil"
@@ -103,6 +104,17 @@ func (s *Store) ListCases(ctx context.Context, f store.CaseFilter) ([]store.Case
 		where = append(where, "c.id < ?")
 		args = append(args, f.BeforeID)
 	}
+	if f.Department != "" {
+		where = append(where, "c.department = ?")
+		args = append(args, f.Department)
+	}
+	if f.Open {
+		where = append(where, openCase)
+	}
+	if f.AnswerDueBefore != nil {
+		where = append(where, "c.answer_due < ?")
+		args = append(args, formatTime(*f.AnswerDueBefore))
+	}
 	limit := f.Limit
 	if limit <= 0 {
 		limit = 100
@@ -167,4 +179,19 @@ func (s *Store) GetCase(ctx context.Context, ref string) (store.CaseDetail, erro
 		return nil
 	})
 	return d, err
+}
+
+// openCase is the condition of a case that still needs an answer.
+const openCase = "c.status NOT IN ('beantwoord', 'afgesloten')"
+
+func (s *Store) CountDeadlines(ctx context.Context, now, soon time.Time) (store.Deadlines, error) {
+	var d store.Deadlines
+	err := s.read.QueryRowContext(ctx, `
+		SELECT coalesce(sum(c.answer_due < ?), 0), coalesce(sum(c.answer_due >= ? AND c.answer_due < ?), 0)
+		FROM cases c WHERE c.answer_due IS NOT NULL AND `+openCase,
+		formatTime(now), formatTime(now), formatTime(soon)).Scan(&d.Overdue, &d.DueSoon)
+	if err != nil {
+		return d, fmt.Errorf("count deadlines: %w", err)
+	}
+	return d, nil
 }

@@ -428,3 +428,46 @@ func testRoutedCase(t *testing.T, s store.Store) {
 		}
 	}
 }
+
+func testDeadlines(t *testing.T, s store.Store) {
+	now := at(0).Truncate(time.Microsecond)
+	due := func(hours int) *time.Time { d := now.Add(time.Duration(hours) * time.Hour); return &d }
+	var ids []store.CaseRef
+	inTx(t, s, func(tx store.Tx) {
+		var err error
+		ids, err = tx.CreateCases(ctx(t), []store.NewCase{
+			{Prefix: "DL", Year: 2026, Domain: "gemeente", Type: "klacht", Department: "milieu", OpenedAt: now, AnswerDue: due(-2)},    // overdue
+			{Prefix: "DL", Year: 2026, Domain: "gemeente", Type: "vraag", Department: "milieu", OpenedAt: now, AnswerDue: due(20)},     // due soon
+			{Prefix: "DL", Year: 2026, Domain: "gemeente", Type: "vraag", Department: "financien", OpenedAt: now, AnswerDue: due(500)}, // later
+			{Prefix: "DL", Year: 2026, Domain: "gemeente", OpenedAt: now},                                                              // no deadline
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, c := range ids {
+			insertTx(t, tx, inCase(message(fmt.Sprintf("dl-%d", i), "gemeente"), c.ID, at(1)))
+		}
+	})
+	d, err := s.CountDeadlines(ctx(t), now, now.Add(48*time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.Overdue != 1 || d.DueSoon != 1 {
+		t.Errorf("CountDeadlines = %+v, want 1 overdue and 1 due soon", d)
+	}
+	before := now.Add(48 * time.Hour)
+	got, err := s.ListCases(ctx(t), store.CaseFilter{Open: true, AnswerDueBefore: &before})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2 {
+		t.Errorf("due within 48 h: %d cases, want 2", len(got))
+	}
+	got, err = s.ListCases(ctx(t), store.CaseFilter{Department: "financien"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 1 || got[0].Ref != ids[2].Ref {
+		t.Errorf("department filter: %+v", got)
+	}
+}

@@ -48,6 +48,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"FindCasesByExternalID", testFindCasesByExternalID},
 		{"FindCasesByConversation", testFindCasesByConversation},
 		{"RoutedCase", testRoutedCase},
+		{"Deadlines", testDeadlines},
 		{"ListCases", testListCases},
 		{"GetCase", testGetCase},
 		{"GetCaseNotFound", testGetCaseNotFound},
