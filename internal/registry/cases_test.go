@@ -324,3 +324,71 @@ func TestRouting(t *testing.T) {
 		t.Errorf("identity card question routed to %q as %q", p.Department, p.Type)
 	}
 }
+
+// TestCitizenAsksAgain: a citizen mails, gets no answer, writes again three
+// weeks later from another address with the same name, and then on
+// Facebook: one case, asked again twice. Someone else writing about
+// something else, and the same person writing to the other domain, are not
+// drawn in.
+func TestCitizenAsksAgain(t *testing.T) {
+	for _, kind := range storeKinds {
+		t.Run(kind, func(t *testing.T) {
+			t.Parallel()
+			h := newHarness(t, kind)
+			h.run(registry.Config{})
+			ctx := context.Background()
+			day := time.Date(2026, 10, 5, 9, 0, 0, 0, time.UTC)
+			msg := func(id string, ch caseevent.Channel, domain caseevent.Domain, sender caseevent.Party, at time.Time, subject, text string) caseevent.Event {
+				inbox := map[caseevent.Channel]string{caseevent.ChannelEmail: "gemeentebestuur", caseevent.ChannelFacebook: "facebook"}[ch]
+				if domain == caseevent.DomainSociaalhuis {
+					inbox = "sociaalhuis"
+				}
+				return caseevent.NewEvent(caseevent.NewID(ch, inbox, id), "test", at, caseevent.Message{
+					Channel: ch, Direction: caseevent.DirectionIncoming, Inbox: inbox, Domain: domain, ExternalID: id,
+					Sender: sender, Subject: subject, Text: text, ReceivedAt: &at,
+				})
+			}
+			els := caseevent.Party{Name: "Els Wouters", Email: "els.wouters@example.be"}
+			first := msg("<e1@example.be>", caseevent.ChannelEmail, caseevent.DomainGemeente, els, day,
+				"Kapotte straatlamp", "De straatlamp aan de hoek van de Kerkstraat en de Molenstraat brandt al twee weken niet. Het is daar 's avonds gevaarlijk donker.")
+			other := msg("<b1@example.be>", caseevent.ChannelEmail, caseevent.DomainGemeente, caseevent.Party{Name: "Bart Claes", Email: "bart@example.be"}, day.Add(time.Hour),
+				"Containerpark", "Is het containerpark open op zaterdag? Ik wil grofvuil brengen.")
+			step := func(evs ...caseevent.Event) {
+				t.Helper()
+				if _, err := h.bus.PublishEvents(ctx, evs); err != nil {
+					t.Fatal(err)
+				}
+			}
+			step(first, other)
+			h.waitFor("2", func(s store.Stats) bool { return s.Messages >= 2 })
+			again := msg("<e2@werk.example.be>", caseevent.ChannelEmail, caseevent.DomainGemeente,
+				caseevent.Party{Name: "Els Wouters", Email: "e.wouters@werk.example.be"}, day.Add(21*24*time.Hour),
+				"Nog steeds geen licht", "Drie weken geleden meldde ik dat de straatlamp op de hoek Kerkstraat Molenstraat niet brandt. Nog altijd donker en gevaarlijk!")
+			step(again)
+			h.waitFor("3", func(s store.Stats) bool { return s.Messages >= 3 })
+			fb := msg("m_77", caseevent.ChannelFacebook, caseevent.DomainGemeente, caseevent.Party{Name: "Els Wouters", FacebookID: "24000000077"},
+				day.Add(23*24*time.Hour), "", "Waarom brandt de straatlamp in de Kerkstraat aan de Molenstraat nog altijd niet? Al drie keer gemeld, gevaarlijk donker.")
+			sociaal := msg("<s1@example.be>", caseevent.ChannelEmail, caseevent.DomainSociaalhuis, els, day.Add(23*24*time.Hour),
+				"Straatlamp", "De straatlamp aan de hoek van de Kerkstraat en de Molenstraat brandt al twee weken niet. Het is daar 's avonds gevaarlijk donker.")
+			step(fb, sociaal)
+			h.waitFor("5", func(s store.Stats) bool { return s.Messages >= 5 })
+
+			ref := caseOf(t, h.store, first.ID)
+			for name, id := range map[string]string{"from another address": again.ID, "on Facebook": fb.ID} {
+				if got := caseOf(t, h.store, id); got != ref {
+					t.Errorf("%s: in case %s, want %s", name, got, ref)
+				}
+			}
+			if caseOf(t, h.store, other.ID) == ref || caseOf(t, h.store, sociaal.ID) == ref {
+				t.Error("another citizen's question or the other domain joined the case")
+			}
+			c, err := h.store.GetCase(ctx, ref)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c.RepeatCount != 2 || len(c.Messages) != 3 {
+				t.Errorf("case %s: repeat count %d with %d messages, want 2 and 3", ref, c.RepeatCount, len(c.Messages))
+			}
+		})
+	}
+}

@@ -13,6 +13,7 @@ import (
 	"github.com/meldpunt/meldpunt/internal/bus"
 	"github.com/meldpunt/meldpunt/internal/caseevent"
 	"github.com/meldpunt/meldpunt/internal/registry/routing"
+	"github.com/meldpunt/meldpunt/internal/registry/similar"
 	"github.com/meldpunt/meldpunt/internal/registry/store"
 )
 
@@ -165,12 +166,17 @@ func (r *Registry) storeEvents(ctx context.Context, tx store.Tx, events []*item)
 	if err != nil {
 		return err
 	}
-	msgs, err := r.assignCases(ctx, tx, fresh, contacts)
+	msgs, repeats, err := r.assignCases(ctx, tx, fresh, contacts)
 	if err != nil {
 		return err
 	}
 	if err := tx.InsertMessages(ctx, msgs); err != nil {
 		return fmt.Errorf("insert %d messages: %w", len(msgs), err)
+	}
+	if len(repeats) > 0 {
+		if err := tx.MarkRepeats(ctx, repeats); err != nil {
+			return fmt.Errorf("mark %d repeats: %w", len(repeats), err)
+		}
 	}
 	var blobs []store.Blob
 	have := map[string]bool{}
@@ -227,7 +233,7 @@ func (r *Registry) contacts(ctx context.Context, tx store.Tx, fresh []*item) ([]
 // a case reference the citizen quoted, then the messages it replies to
 // (earlier in this batch or stored before). Otherwise it opens a new case.
 // It never crosses domains.
-func (r *Registry) assignCases(ctx context.Context, tx store.Tx, fresh []*item, contacts []int64) ([]*store.Message, error) {
+func (r *Registry) assignCases(ctx context.Context, tx store.Tx, fresh []*item, contacts []int64) ([]*store.Message, []store.Repeat, error) {
 	refs := make([]string, len(fresh))
 	var refKeys, extKeys, convKeys []store.DomainKey
 	for i, it := range fresh {
@@ -247,19 +253,44 @@ func (r *Registry) assignCases(ctx context.Context, tx store.Tx, fresh []*item, 
 	var err error
 	if len(refKeys) > 0 {
 		if byRef, err = tx.FindCasesByRef(ctx, refKeys); err != nil {
-			return nil, fmt.Errorf("find cases by reference: %w", err)
+			return nil, nil, fmt.Errorf("find cases by reference: %w", err)
 		}
 	}
 	if len(extKeys) > 0 {
 		if byExt, err = tx.FindCasesByExternalID(ctx, extKeys); err != nil {
-			return nil, fmt.Errorf("find cases of earlier messages: %w", err)
+			return nil, nil, fmt.Errorf("find cases of earlier messages: %w", err)
 		}
 	}
 	if len(convKeys) > 0 {
 		if byConv, err = tx.FindCasesByConversation(ctx, convKeys); err != nil {
-			return nil, fmt.Errorf("find cases of conversations: %w", err)
+			return nil, nil, fmt.Errorf("find cases of conversations: %w", err)
 		}
 	}
+
+	// The citizen's open cases, for a message that names no case: if it
+	// asks the same again, it joins that case as a repeat.
+	var queries []store.RepeatQuery
+	var queryOf []int
+	for i, it := range fresh {
+		d := &it.ev.Data
+		if d.Direction != caseevent.DirectionIncoming || d.AutoSubmitted != "" || (contacts[i] == 0 && d.Sender.Name == "") {
+			continue
+		}
+		queries = append(queries, store.RepeatQuery{Domain: string(d.Domain), ContactID: contacts[i],
+			Name: strings.TrimSpace(d.Sender.Name), Since: eventTime(it.ev).Add(-r.cfg.RepeatWindow)})
+		queryOf = append(queryOf, i)
+	}
+	candidates := make([][]store.RepeatCandidate, len(fresh))
+	if len(queries) > 0 {
+		got, err := tx.FindRepeatCandidates(ctx, queries)
+		if err != nil {
+			return nil, nil, fmt.Errorf("find open cases of the senders: %w", err)
+		}
+		for k, i := range queryOf {
+			candidates[i] = got[k]
+		}
+	}
+	var repeats []store.Repeat
 
 	// A case is either stored (id), opened in this batch (index into
 	// opened, known only after CreateCases), or none (opened -1, id 0).
@@ -306,6 +337,17 @@ func (r *Registry) assignCases(ctx context.Context, tx store.Tx, fresh []*item, 
 				s.opened = -1
 			}
 		}
+		if !found && len(candidates[i]) > 0 {
+			words := similar.Of(d.Subject, d.Text)
+			for _, c := range candidates[i] {
+				if similar.Same(words, similar.Of(c.Subject, c.Text)) {
+					s, found = slot{id: c.CaseID, opened: -1}, true
+					repeats = append(repeats, store.Repeat{CaseID: c.CaseID, At: now,
+						Detail: "burger vraagt opnieuw (" + string(d.Channel) + ")"})
+					break
+				}
+			}
+		}
 		switch {
 		case found:
 		case d.AutoSubmitted != "":
@@ -313,10 +355,7 @@ func (r *Registry) assignCases(ctx context.Context, tx store.Tx, fresh []*item, 
 			// it waits without one ("geen dossier").
 			s = slot{opened: -1}
 		default:
-			openedAt := ev.Time
-			if d.ReceivedAt != nil {
-				openedAt = *d.ReceivedAt
-			}
+			openedAt := eventTime(ev)
 			s = slot{opened: len(opened)}
 			opened = append(opened, r.newCase(d, m, openedAt))
 		}
@@ -333,10 +372,10 @@ func (r *Registry) assignCases(ctx context.Context, tx store.Tx, fresh []*item, 
 	var created []store.CaseRef
 	if len(opened) > 0 {
 		if created, err = tx.CreateCases(ctx, opened); err != nil {
-			return nil, fmt.Errorf("open %d cases: %w", len(opened), err)
+			return nil, nil, fmt.Errorf("open %d cases: %w", len(opened), err)
 		}
 		if len(created) != len(opened) {
-			return nil, fmt.Errorf("open cases: store returned %d references for %d cases", len(created), len(opened))
+			return nil, nil, fmt.Errorf("open cases: store returned %d references for %d cases", len(created), len(opened))
 		}
 	}
 	for i, s := range slots {
@@ -347,7 +386,16 @@ func (r *Registry) assignCases(ctx context.Context, tx store.Tx, fresh []*item, 
 			msgs[i].CaseID = s.id
 		}
 	}
-	return msgs, nil
+	return msgs, repeats, nil
+}
+
+// eventTime is when a message arrived: its received time, else the
+// event's time.
+func eventTime(ev *caseevent.Event) time.Time {
+	if ev.Data.ReceivedAt != nil {
+		return *ev.Data.ReceivedAt
+	}
+	return ev.Time
 }
 
 // newCase opens a case for message m: routed to a department with a type

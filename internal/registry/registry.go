@@ -48,6 +48,9 @@ type Config struct {
 	Routing *routing.Rules
 	// Deadlines gives a routed case its dates to acknowledge and answer.
 	Deadlines *deadline.Policy
+	// RepeatWindow: a citizen who writes about the same thing within this
+	// period joins their open case as a repeat (default 60 days).
+	RepeatWindow time.Duration
 }
 
 // CaseRefPattern matches a reference with the given prefix the way people
@@ -90,6 +93,9 @@ func New(st store.Store, objs Objects, cfg Config, m *Metrics, log *slog.Logger)
 	}
 	if cfg.CasePrefix == "" {
 		cfg.CasePrefix = "MP"
+	}
+	if cfg.RepeatWindow <= 0 {
+		cfg.RepeatWindow = 60 * 24 * time.Hour
 	}
 	if cfg.CaseRef == nil {
 		cfg.CaseRef = CaseRefPattern(cfg.CasePrefix)

@@ -52,6 +52,8 @@ type Case struct {
 	AnswerDue    *time.Time `json:"answer_due,omitempty"`
 	ClosedAt     *time.Time `json:"closed_at,omitempty"`
 	MessageCount int        `json:"message_count"`
+	// RepeatCount is how often the citizen asked again ("burger vraagt opnieuw").
+	RepeatCount int `json:"repeat_count"`
 }
 
 // CaseDetail is a case with its messages and timeline.
@@ -204,7 +206,7 @@ func toCase(c store.Case) Case {
 		Ref: c.Ref, Domain: c.Domain, Type: c.Type, Status: c.Status, Department: c.Department, Priority: c.Priority,
 		Assignee: c.Assignee, Subject: c.Subject, Channel: c.Channel, OpenedAt: c.OpenedAt,
 		UpdatedAt: c.UpdatedAt, AckDue: c.AckDue, AnswerDue: c.AnswerDue, ClosedAt: c.ClosedAt,
-		MessageCount: c.MessageCount,
+		MessageCount: c.MessageCount, RepeatCount: c.RepeatCount,
 	}
 }
 

@@ -2,7 +2,6 @@ package routing
 
 import (
 	"bytes"
-	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -38,9 +37,6 @@ func FuzzRoute(f *testing.F) {
 var errorLine = regexp.MustCompile(`^fuzz\.toml:[1-9][0-9]*: `)
 
 func FuzzParse(f *testing.F) {
-	if data, err := os.ReadFile(filepath.Join("..", "..", "..", "configs", "routing.toml")); err == nil {
-		f.Add(data)
-	}
 	f.Add([]byte(testRules))
 	f.Add([]byte(head + "[[rule]]\nname = \"a\"\nkeywords = [\"a\"]\ndepartment = \"x\"\n"))
 	f.Add([]byte(head + "rule = [{name = \"a\", keywords = [\"a\"]}]\n"))

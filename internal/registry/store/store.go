@@ -96,6 +96,16 @@ type Tx interface {
 	// recently stored message in the same domain with that conversation id
 	// and a case. Keys without such a message are absent.
 	FindCasesByConversation(ctx context.Context, keys []DomainKey) (map[DomainKey]int64, error)
+	// FindRepeatCandidates answers, for each query, the open cases in its
+	// domain updated since Since whose contact is ContactID or has the name
+	// Name (compared case-insensitively): the cases a citizen may be
+	// writing about again, newest first, at most five, each with the
+	// subject and text of its first message. Only cases stored before this
+	// transaction are considered.
+	FindRepeatCandidates(ctx context.Context, qs []RepeatQuery) ([][]RepeatCandidate, error)
+	// MarkRepeats counts a repeat on each case ("burger vraagt opnieuw")
+	// and adds a "repeat" timeline entry.
+	MarkRepeats(ctx context.Context, rs []Repeat) error
 	// CreateCases allocates the next references for each (prefix, year)
 	// and creates the cases, in the order given (ids grow in that order);
 	// it returns their ids and references (MP-2026-000123). Numbers start
@@ -139,6 +149,27 @@ type Tx interface {
 // ErrDuplicateEvent is wrapped by the error of InsertMessages for an event
 // id that is stored already.
 var ErrDuplicateEvent = errors.New("event is stored already")
+
+// RepeatQuery asks for the open cases of a citizen.
+type RepeatQuery struct {
+	Domain    string
+	ContactID int64
+	Name      string
+	Since     time.Time
+}
+
+// RepeatCandidate is an open case and how it began.
+type RepeatCandidate struct {
+	CaseID        int64
+	Subject, Text string
+}
+
+// Repeat is one more message of a citizen about an open case.
+type Repeat struct {
+	CaseID int64
+	At     time.Time
+	Detail string
+}
 
 // DomainKey is a value looked up within one domain.
 type DomainKey struct {
@@ -262,6 +293,8 @@ type Case struct {
 	AnswerDue    *time.Time
 	ClosedAt     *time.Time
 	MessageCount int
+	// RepeatCount is how often the citizen asked again.
+	RepeatCount int
 }
 
 // TimelineEntry is one thing that happened to a case.

@@ -68,7 +68,10 @@ func (g *Generator) Event(i int) caseevent.Event {
 		inbox, domain = "sociaalhuis", caseevent.DomainSociaalhuis
 	}
 	first, last := firstNames[rng.IntN(len(firstNames))], lastNames[rng.IntN(len(lastNames))]
-	email := strings.ToLower(strings.ReplaceAll(first+"."+last, " ", "")) + fmt.Sprintf("%d@example.be", i%997)
+	// Every event is another citizen: the same person writing again about
+	// the same thing is a repeat, which tests make on purpose.
+	last = fmt.Sprintf("%s-%d", last, i)
+	email := strings.ToLower(strings.ReplaceAll(first+"."+last, " ", "")) + "@example.be"
 	var text strings.Builder
 	for text.Len() < g.opts.TextSize {
 		text.WriteString(words[rng.IntN(len(words))])

@@ -176,7 +176,7 @@ func (t *tx) FindCasesByRef(ctx context.Context, keys []store.DomainKey) (map[st
 // caseColumns are the columns scanCase reads, in order; c is the cases table.
 const caseColumns = `c.id, c.ref, c.domain, c.type, c.status, c.department, c.priority, c.assignee, c.subject,
 	c.channel, c.contact_id, c.opened_at, c.updated_at, c.ack_due, c.answer_due, c.closed_at,
-	(SELECT count(*) FROM messages m WHERE m.case_id = c.id)`
+	(SELECT count(*) FROM messages m WHERE m.case_id = c.id), c.repeat_count`
 
 func scanCase(row pgx.CollectableRow) (store.Case, error) {
 	var (
@@ -184,7 +184,7 @@ func scanCase(row pgx.CollectableRow) (store.Case, error) {
 		contactID *int64
 	)
 	err := row.Scan(&c.ID, &c.Ref, &c.Domain, &c.Type, &c.Status, &c.Department, &c.Priority, &c.Assignee, &c.Subject,
-		&c.Channel, &contactID, &c.OpenedAt, &c.UpdatedAt, &c.AckDue, &c.AnswerDue, &c.ClosedAt, &c.MessageCount)
+		&c.Channel, &contactID, &c.OpenedAt, &c.UpdatedAt, &c.AckDue, &c.AnswerDue, &c.ClosedAt, &c.MessageCount, &c.RepeatCount)
 	c.ContactID = id(contactID)
 	c.OpenedAt, c.UpdatedAt = c.OpenedAt.UTC(), c.UpdatedAt.UTC()
 	c.AckDue, c.AnswerDue, c.ClosedAt = utc(c.AckDue), utc(c.AnswerDue), utc(c.ClosedAt)
@@ -292,4 +292,67 @@ func (s *Store) CountDeadlines(ctx context.Context, now, soon time.Time) (store.
 		return d, fmt.Errorf("count deadlines: %w", err)
 	}
 	return d, nil
+}
+
+func (t *tx) FindRepeatCandidates(ctx context.Context, qs []store.RepeatQuery) ([][]store.RepeatCandidate, error) {
+	out := make([][]store.RepeatCandidate, len(qs))
+	if len(qs) == 0 {
+		return out, nil
+	}
+	domains, names := make([]string, len(qs)), make([]string, len(qs))
+	contacts, since := make([]int64, len(qs)), make([]time.Time, len(qs))
+	for i, q := range qs {
+		domains[i], names[i], contacts[i], since[i] = driverutil.Clean(q.Domain), driverutil.Clean(q.Name), q.ContactID, at(q.Since)
+	}
+	rows, err := t.tx.Query(ctx, `
+		SELECT k.n, c.id, coalesce(fm.subject, ''), coalesce(fm.text, '')
+		FROM unnest($1::text[], $2::bigint[], $3::text[], $4::timestamptz[]) WITH ORDINALITY AS k(domain, contact_id, name, since, n)
+		CROSS JOIN LATERAL (
+			SELECT c.id FROM cases c
+			WHERE c.domain = k.domain AND c.updated_at >= k.since AND `+openCase+`
+				AND c.contact_id IN (
+					SELECT id FROM contacts WHERE id = k.contact_id
+					UNION
+					SELECT id FROM contacts WHERE k.name <> '' AND domain = k.domain AND lower(name) = lower(k.name))
+			ORDER BY c.updated_at DESC
+			LIMIT 5
+		) AS c
+		LEFT JOIN LATERAL (
+			SELECT subject, text FROM messages m WHERE m.case_id = c.id ORDER BY m.id LIMIT 1
+		) AS fm ON true
+		ORDER BY k.n`, domains, contacts, names, since)
+	if err != nil {
+		return nil, fmt.Errorf("find repeat candidates: %w", err)
+	}
+	var (
+		n  int64
+		rc store.RepeatCandidate
+	)
+	if _, err := pgx.ForEachRow(rows, []any{&n, &rc.CaseID, &rc.Subject, &rc.Text}, func() error {
+		out[n-1] = append(out[n-1], rc)
+		return nil
+	}); err != nil {
+		return nil, fmt.Errorf("find repeat candidates: %w", err)
+	}
+	return out, nil
+}
+
+func (t *tx) MarkRepeats(ctx context.Context, rs []store.Repeat) error {
+	if len(rs) == 0 {
+		return nil
+	}
+	ids, ats, details := make([]int64, len(rs)), make([]time.Time, len(rs)), make([]string, len(rs))
+	for i, r := range rs {
+		ids[i], ats[i], details[i] = r.CaseID, at(r.At), driverutil.Clean(r.Detail)
+	}
+	b := &pgx.Batch{}
+	t.queueNewCases(b, nil)
+	b.Queue(`UPDATE cases c SET repeat_count = c.repeat_count + r.k
+		FROM (SELECT id, count(*) AS k FROM unnest($1::bigint[]) AS id GROUP BY id) AS r WHERE c.id = r.id`, ids)
+	b.Queue(`INSERT INTO case_timeline (case_id, at, kind, detail)
+		SELECT id, at, 'repeat', detail FROM unnest($1::bigint[], $2::timestamptz[], $3::text[]) AS r(id, at, detail)`, ids, ats, details)
+	if err := t.tx.SendBatch(ctx, b).Close(); err != nil {
+		return fmt.Errorf("mark repeats: %w", err)
+	}
+	return nil
 }

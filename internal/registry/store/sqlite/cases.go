@@ -75,13 +75,13 @@ func (t *tx) FindCasesByRef(ctx context.Context, keys []store.DomainKey) (map[st
 // caseColumns are the columns scanCase reads, in order; c is the cases table.
 const caseColumns = `c.id, c.ref, c.domain, c.type, c.status, c.department, c.priority, c.assignee, c.subject,
 	c.channel, c.contact_id, c.opened_at, c.updated_at, c.ack_due, c.answer_due, c.closed_at,
-	(SELECT count(*) FROM messages m WHERE m.case_id = c.id)`
+	(SELECT count(*) FROM messages m WHERE m.case_id = c.id), c.repeat_count`
 
 func scanCase(row interface{ Scan(...any) error }) (store.Case, error) {
 	var c store.Case
 	err := row.Scan(&c.ID, &c.Ref, &c.Domain, &c.Type, &c.Status, &c.Department, &c.Priority, &c.Assignee, &c.Subject,
 		&c.Channel, nullIDColumn{&c.ContactID}, timeColumn{&c.OpenedAt}, timeColumn{&c.UpdatedAt},
-		nullTimeColumn{&c.AckDue}, nullTimeColumn{&c.AnswerDue}, nullTimeColumn{&c.ClosedAt}, &c.MessageCount)
+		nullTimeColumn{&c.AckDue}, nullTimeColumn{&c.AnswerDue}, nullTimeColumn{&c.ClosedAt}, &c.MessageCount, &c.RepeatCount)
 	return c, err
 }
 
@@ -194,4 +194,56 @@ func (s *Store) CountDeadlines(ctx context.Context, now, soon time.Time) (store.
 		return d, fmt.Errorf("count deadlines: %w", err)
 	}
 	return d, nil
+}
+
+func (t *tx) FindRepeatCandidates(ctx context.Context, qs []store.RepeatQuery) ([][]store.RepeatCandidate, error) {
+	out := make([][]store.RepeatCandidate, len(qs))
+	err := t.each(ctx, `
+		SELECT c.id, coalesce((SELECT subject FROM messages m WHERE m.case_id = c.id ORDER BY m.id LIMIT 1), ''),
+			coalesce((SELECT text FROM messages m WHERE m.case_id = c.id ORDER BY m.id LIMIT 1), '')
+		FROM cases c
+		WHERE c.domain = ? AND c.updated_at >= ? AND `+openCase+`
+			AND c.contact_id IN (
+				SELECT id FROM contacts WHERE id = ?
+				UNION
+				SELECT id FROM contacts WHERE ? <> '' AND domain = ? AND lower(name) = lower(?))
+		ORDER BY c.updated_at DESC
+		LIMIT 5`, len(qs), func(s *sql.Stmt, i int) error {
+		q := qs[i]
+		d, name := driverutil.Clean(q.Domain), driverutil.Clean(q.Name)
+		rows, err := s.QueryContext(ctx, d, formatTime(q.Since), q.ContactID, name, d, name)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var rc store.RepeatCandidate
+			if err := rows.Scan(&rc.CaseID, &rc.Subject, &rc.Text); err != nil {
+				return err
+			}
+			out[i] = append(out[i], rc)
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		return nil, fmt.Errorf("find repeat candidates: %w", err)
+	}
+	return out, nil
+}
+
+func (t *tx) MarkRepeats(ctx context.Context, rs []store.Repeat) error {
+	err := t.each(ctx, `UPDATE cases SET repeat_count = repeat_count + 1 WHERE id = ?`, len(rs), func(s *sql.Stmt, i int) error {
+		_, err := s.ExecContext(ctx, rs[i].CaseID)
+		return err
+	})
+	if err == nil {
+		err = t.each(ctx, `INSERT INTO case_timeline (case_id, at, kind, detail) VALUES (?, ?, 'repeat', ?)`, len(rs), func(s *sql.Stmt, i int) error {
+			_, err := s.ExecContext(ctx, rs[i].CaseID, formatTime(at(rs[i].At)), driverutil.Clean(rs[i].Detail))
+			return err
+		})
+	}
+	if err != nil {
+		return fmt.Errorf("mark repeats: %w", err)
+	}
+	return nil
 }

@@ -471,3 +471,63 @@ func testDeadlines(t *testing.T, s store.Store) {
 		t.Errorf("department filter: %+v", got)
 	}
 }
+
+func testRepeats(t *testing.T, s store.Store) {
+	var an, bart int64
+	var anCase, bartCase, sociaalCase store.CaseRef
+	inTx(t, s, func(tx store.Tx) {
+		ids, err := tx.UpsertContacts(ctx(t), []store.DomainContact{
+			{Domain: "gemeente", Contact: store.Contact{Name: "An Peeters", Email: "an@example.be"}},
+			{Domain: "gemeente", Contact: store.Contact{Name: "Bart Maes", Email: "bart@example.be"}},
+			{Domain: "sociaalhuis", Contact: store.Contact{Name: "An Peeters", Email: "an@example.be"}},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		an, bart = ids[0], ids[1]
+		refs, err := tx.CreateCases(ctx(t), []store.NewCase{
+			{Prefix: "RP", Year: 2026, Domain: "gemeente", ContactID: an, OpenedAt: at(0)},
+			{Prefix: "RP", Year: 2026, Domain: "gemeente", ContactID: bart, OpenedAt: at(0)},
+			{Prefix: "RP", Year: 2026, Domain: "sociaalhuis", ContactID: ids[2], OpenedAt: at(0)},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		anCase, bartCase, sociaalCase = refs[0], refs[1], refs[2]
+		m := inCase(message("rp-1", "gemeente"), anCase.ID, at(1))
+		m.Subject, m.Text = "Afval", "Mijn afval werd niet opgehaald."
+		insertTx(t, tx, m, inCase(message("rp-2", "gemeente"), bartCase.ID, at(1)), inCase(message("rp-3", "sociaalhuis"), sociaalCase.ID, at(1)))
+	})
+	inTx(t, s, func(tx store.Tx) {
+		got, err := tx.FindRepeatCandidates(ctx(t), []store.RepeatQuery{
+			{Domain: "gemeente", ContactID: an, Since: at(-60)},        // by contact
+			{Domain: "gemeente", Name: "an peeters", Since: at(-60)},   // by name, another address
+			{Domain: "gemeente", Name: "Nobody", Since: at(-60)},       // nobody
+			{Domain: "gemeente", ContactID: an, Since: at(60)},         // too long ago
+			{Domain: "sociaalhuis", Name: "Bart Maes", Since: at(-60)}, // never across domains
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != 5 || len(got[0]) != 1 || got[0][0].CaseID != anCase.ID || got[0][0].Text != "Mijn afval werd niet opgehaald." ||
+			len(got[1]) != 1 || got[1][0].CaseID != anCase.ID || len(got[2]) != 0 || len(got[3]) != 0 || len(got[4]) != 0 {
+			t.Errorf("FindRepeatCandidates = %+v", got)
+		}
+		if err := tx.MarkRepeats(ctx(t), []store.Repeat{{CaseID: anCase.ID, At: at(2), Detail: "burger vraagt opnieuw"}, {CaseID: anCase.ID, At: at(3)}}); err != nil {
+			t.Fatal(err)
+		}
+	})
+	d, err := s.GetCase(ctx(t), anCase.Ref)
+	if err != nil {
+		t.Fatal(err)
+	}
+	repeats := 0
+	for _, e := range d.Timeline {
+		if e.Kind == "repeat" {
+			repeats++
+		}
+	}
+	if d.RepeatCount != 2 || repeats != 2 {
+		t.Errorf("repeat count %d, %d repeat timeline entries; want 2 and 2", d.RepeatCount, repeats)
+	}
+}

@@ -49,6 +49,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"FindCasesByConversation", testFindCasesByConversation},
 		{"RoutedCase", testRoutedCase},
 		{"Deadlines", testDeadlines},
+		{"Repeats", testRepeats},
 		{"ListCases", testListCases},
 		{"GetCase", testGetCase},
 		{"GetCaseNotFound", testGetCaseNotFound},
