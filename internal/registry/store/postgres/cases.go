@@ -308,12 +308,13 @@ func (t *tx) FindRepeatCandidates(ctx context.Context, qs []store.RepeatQuery) (
 		SELECT k.n, c.id, coalesce(fm.subject, ''), coalesce(fm.text, '')
 		FROM unnest($1::text[], $2::bigint[], $3::text[], $4::timestamptz[]) WITH ORDINALITY AS k(domain, contact_id, name, since, n)
 		CROSS JOIN LATERAL (
-			SELECT c.id FROM cases c
+			SELECT c.id FROM (
+				SELECT id FROM contacts WHERE id = k.contact_id
+				UNION
+				SELECT id FROM contacts WHERE k.name <> '' AND domain = k.domain AND lower(name) = lower(k.name)
+			) AS ct
+			JOIN cases c ON c.contact_id = ct.id
 			WHERE c.domain = k.domain AND c.updated_at >= k.since AND `+openCase+`
-				AND c.contact_id IN (
-					SELECT id FROM contacts WHERE id = k.contact_id
-					UNION
-					SELECT id FROM contacts WHERE k.name <> '' AND domain = k.domain AND lower(name) = lower(k.name))
 			ORDER BY c.updated_at DESC
 			LIMIT 5
 		) AS c
