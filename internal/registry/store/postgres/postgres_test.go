@@ -172,3 +172,33 @@ func TestBulkInsertMessages(t *testing.T) {
 		t.Errorf("rows differ:\nbulk %q\n  tx %q", bulkRows, txRows)
 	}
 }
+
+// TestBulkInsertCaseRows: the all-rows ceiling stores what the registry
+// stores for new questions: a contact, a case, the message and its timeline.
+func TestBulkInsertCaseRows(t *testing.T) {
+	t.Parallel()
+	s := open(t, pgtest.DSN(t))
+	if err := s.Migrate(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	at := time.Date(2026, 12, 4, 10, 15, 0, 0, time.UTC)
+	var ms []*store.Message
+	for _, id := range []string{"ev-1", "ev-2", "ev-3"} {
+		ms = append(ms, &store.Message{EventID: id, Channel: "email", Domain: "gemeente", ExternalID: "<" + id + "@x>",
+			SenderName: "An " + id, SenderEmail: id + "@example.be", Subject: "Vraag " + id, EventTime: at, StoredAt: at, Event: []byte(`{}`)})
+	}
+	if n, err := s.BulkInsertCaseRows(t.Context(), ms, "MP", 2026); err != nil || n != 3 {
+		t.Fatalf("BulkInsertCaseRows = %d, %v", n, err)
+	}
+	st, err := s.Stats(t.Context())
+	if err != nil || st.Messages != 3 || st.Cases != 3 {
+		t.Fatalf("stats %+v, %v", st, err)
+	}
+	c, err := s.GetCase(t.Context(), "MP-2026-000002")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.Messages) != 1 || c.Messages[0].EventID != "ev-2" || len(c.Timeline) != 1 || c.ContactID == 0 || c.Messages[0].ContactID != c.ContactID {
+		t.Errorf("case %+v with %d messages, %d timeline entries", c.Case, len(c.Messages), len(c.Timeline))
+	}
+}
