@@ -392,3 +392,60 @@ func TestCitizenAsksAgain(t *testing.T) {
 		})
 	}
 }
+
+// TestReopen: a closed case is reopened when the citizen writes again,
+// with the change on the timeline; an out-of-office answer does not.
+func TestReopen(t *testing.T) {
+	for _, kind := range storeKinds {
+		t.Run(kind, func(t *testing.T) {
+			t.Parallel()
+			h := newHarness(t, kind)
+			h.run(registry.Config{})
+			ctx := context.Background()
+			gen := eventgen.New(eventgen.Options{Seed: 12})
+			gem := caseevent.DomainGemeente
+			q := mail(gen, 1, gem, "<r1@example.be>", caseevent.Thread{})
+			if _, err := h.bus.PublishEvent(ctx, q); err != nil {
+				t.Fatal(err)
+			}
+			h.waitFor("1", func(s store.Stats) bool { return s.Messages >= 1 })
+			ref := caseOf(t, h.store, q.ID)
+			c, err := h.store.GetCase(ctx, ref)
+			if err != nil {
+				t.Fatal(err)
+			}
+			tx, err := h.store.Begin(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := tx.SetStatuses(ctx, []store.StatusChange{{CaseID: c.ID, Status: store.StatusClosed, Actor: "onthaal"}}); err != nil {
+				t.Fatal(err)
+			}
+			if err := tx.Commit(ctx); err != nil {
+				t.Fatal(err)
+			}
+			ooo := mail(gen, 2, gem, "<r2@example.be>", caseevent.Thread{InReplyTo: "<r1@example.be>"})
+			ooo.Data.AutoSubmitted = "auto-replied"
+			if _, err := h.bus.PublishEvent(ctx, ooo); err != nil {
+				t.Fatal(err)
+			}
+			h.waitFor("2", func(s store.Stats) bool { return s.Messages >= 2 })
+			if c, _ = h.store.GetCase(ctx, ref); c.Status != store.StatusClosed {
+				t.Errorf("an out-of-office answer reopened the case: %s", c.Status)
+			}
+			again := mail(gen, 3, gem, "<r3@example.be>", caseevent.Thread{InReplyTo: "<r1@example.be>"})
+			if _, err := h.bus.PublishEvent(ctx, again); err != nil {
+				t.Fatal(err)
+			}
+			h.waitFor("3", func(s store.Stats) bool { return s.Messages >= 3 })
+			c, err = h.store.GetCase(ctx, ref)
+			if err != nil {
+				t.Fatal(err)
+			}
+			last := c.Timeline[len(c.Timeline)-1]
+			if c.Status != store.StatusInProgress || c.ClosedAt != nil || !strings.Contains(last.Detail+c.Timeline[len(c.Timeline)-2].Detail, "heropend") {
+				t.Errorf("case %s after the citizen wrote again: %s, timeline %+v", ref, c.Status, c.Timeline)
+			}
+		})
+	}
+}

@@ -178,6 +178,9 @@ func (r *Registry) storeEvents(ctx context.Context, tx store.Tx, events []*item)
 			return fmt.Errorf("mark %d repeats: %w", len(repeats), err)
 		}
 	}
+	if err := r.reopen(ctx, tx, fresh, msgs); err != nil {
+		return err
+	}
 	var blobs []store.Blob
 	have := map[string]bool{}
 	for _, it := range fresh {
@@ -387,6 +390,41 @@ func (r *Registry) assignCases(ctx context.Context, tx store.Tx, fresh []*item, 
 		}
 	}
 	return msgs, repeats, nil
+}
+
+// reopen puts an answered or closed case back in progress when the
+// citizen writes again (not for automatic mail or the town's own answers),
+// with the change on the timeline.
+func (r *Registry) reopen(ctx context.Context, tx store.Tx, fresh []*item, msgs []*store.Message) error {
+	var ids []int64
+	seen := map[int64]bool{}
+	for i, m := range msgs {
+		d := &fresh[i].ev.Data
+		if m.CaseID == 0 || seen[m.CaseID] || d.Direction != caseevent.DirectionIncoming || d.AutoSubmitted != "" {
+			continue
+		}
+		seen[m.CaseID] = true
+		ids = append(ids, m.CaseID)
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	statuses, err := tx.CaseStatuses(ctx, ids)
+	if err != nil {
+		return fmt.Errorf("read case statuses: %w", err)
+	}
+	var changes []store.StatusChange
+	now := r.now()
+	for _, id := range ids {
+		if st := statuses[id]; st == store.StatusAnswered || st == store.StatusClosed {
+			changes = append(changes, store.StatusChange{CaseID: id, Status: store.StatusInProgress, At: now,
+				Detail: "heropend: de burger schreef opnieuw"})
+		}
+	}
+	if err := tx.SetStatuses(ctx, changes); err != nil {
+		return fmt.Errorf("reopen %d cases: %w", len(changes), err)
+	}
+	return nil
 }
 
 // eventTime is when a message arrived: its received time, else the

@@ -106,6 +106,13 @@ type Tx interface {
 	// MarkRepeats counts a repeat on each case ("burger vraagt opnieuw")
 	// and adds a "repeat" timeline entry.
 	MarkRepeats(ctx context.Context, rs []Repeat) error
+	// CaseStatuses returns the status of each given case (absent: no such
+	// case).
+	CaseStatuses(ctx context.Context, ids []int64) (map[int64]string, error)
+	// SetStatuses changes the status of cases and records each change on
+	// the timeline ("status", "old → new", and the detail). Closing sets
+	// ClosedAt; any other status clears it.
+	SetStatuses(ctx context.Context, cs []StatusChange) error
 	// CreateCases allocates the next references for each (prefix, year)
 	// and creates the cases, in the order given (ids grow in that order);
 	// it returns their ids and references (MP-2026-000123). Numbers start
@@ -167,6 +174,15 @@ type RepeatCandidate struct {
 // Repeat is one more message of a citizen about an open case.
 type Repeat struct {
 	CaseID int64
+	At     time.Time
+	Detail string
+}
+
+// StatusChange is a case moving to another status.
+type StatusChange struct {
+	CaseID int64
+	Status string
+	Actor  string // empty: the registry itself
 	At     time.Time
 	Detail string
 }

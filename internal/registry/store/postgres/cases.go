@@ -357,3 +357,52 @@ func (t *tx) MarkRepeats(ctx context.Context, rs []store.Repeat) error {
 	}
 	return nil
 }
+
+func (t *tx) CaseStatuses(ctx context.Context, ids []int64) (map[int64]string, error) {
+	out := make(map[int64]string, len(ids))
+	b := &pgx.Batch{}
+	t.queueNewCases(b, nil)
+	b.Queue(`SELECT id, status FROM cases WHERE id = ANY($1)`, ids).Query(func(rows pgx.Rows) error {
+		var (
+			id     int64
+			status string
+		)
+		_, err := pgx.ForEachRow(rows, []any{&id, &status}, func() error { out[id] = status; return nil })
+		return err
+	})
+	if err := t.tx.SendBatch(ctx, b).Close(); err != nil {
+		return nil, fmt.Errorf("case statuses: %w", err)
+	}
+	return out, nil
+}
+
+func (t *tx) SetStatuses(ctx context.Context, cs []store.StatusChange) error {
+	if len(cs) == 0 {
+		return nil
+	}
+	b := &pgx.Batch{}
+	t.queueNewCases(b, nil)
+	for _, c := range cs {
+		if !validStatus(c.Status) {
+			return fmt.Errorf("set status of case %d: unknown status %q", c.CaseID, c.Status)
+		}
+		b.Queue(`WITH old AS (SELECT status FROM cases WHERE id = $1 FOR UPDATE),
+			upd AS (UPDATE cases SET status = $2, updated_at = greatest(updated_at, $3),
+				closed_at = CASE WHEN $2 = 'afgesloten' THEN $3 ELSE NULL END WHERE id = $1 RETURNING id)
+			INSERT INTO case_timeline (case_id, at, kind, actor, detail)
+			SELECT $1, $3, 'status', $4, old.status || ' → ' || $2 || CASE WHEN $5 = '' THEN '' ELSE ': ' || $5 END
+			FROM old, upd`, c.CaseID, c.Status, at(c.At), driverutil.Clean(c.Actor), driverutil.Clean(c.Detail))
+	}
+	if err := t.tx.SendBatch(ctx, b).Close(); err != nil {
+		return fmt.Errorf("set statuses: %w", err)
+	}
+	return nil
+}
+
+func validStatus(s string) bool {
+	switch s {
+	case store.StatusNew, store.StatusInProgress, store.StatusWaiting, store.StatusAnswered, store.StatusClosed:
+		return true
+	}
+	return false
+}

@@ -247,3 +247,52 @@ func (t *tx) MarkRepeats(ctx context.Context, rs []store.Repeat) error {
 	}
 	return nil
 }
+
+func (t *tx) CaseStatuses(ctx context.Context, ids []int64) (map[int64]string, error) {
+	out := make(map[int64]string, len(ids))
+	err := t.each(ctx, `SELECT status FROM cases WHERE id = ?`, len(ids), func(s *sql.Stmt, i int) error {
+		var status string
+		err := s.QueryRowContext(ctx, ids[i]).Scan(&status)
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil
+		}
+		out[ids[i]] = status
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("case statuses: %w", err)
+	}
+	return out, nil
+}
+
+func (t *tx) SetStatuses(ctx context.Context, cs []store.StatusChange) error {
+	for _, c := range cs {
+		switch c.Status {
+		case store.StatusNew, store.StatusInProgress, store.StatusWaiting, store.StatusAnswered, store.StatusClosed:
+		default:
+			return fmt.Errorf("set status of case %d: unknown status %q", c.CaseID, c.Status)
+		}
+		var old string
+		if err := t.tx.QueryRowContext(ctx, `SELECT status FROM cases WHERE id = ?`, c.CaseID).Scan(&old); err != nil {
+			return fmt.Errorf("set status of case %d: %w", c.CaseID, err)
+		}
+		when := formatTime(at(c.At))
+		var closed any
+		if c.Status == store.StatusClosed {
+			closed = when
+		}
+		if _, err := t.tx.ExecContext(ctx, `UPDATE cases SET status = ?, updated_at = max(updated_at, ?), closed_at = ? WHERE id = ?`,
+			c.Status, when, closed, c.CaseID); err != nil {
+			return fmt.Errorf("set status of case %d: %w", c.CaseID, err)
+		}
+		detail := old + " → " + c.Status
+		if c.Detail != "" {
+			detail += ": " + driverutil.Clean(c.Detail)
+		}
+		if _, err := t.tx.ExecContext(ctx, `INSERT INTO case_timeline (case_id, at, kind, actor, detail) VALUES (?, ?, 'status', ?, ?)`,
+			c.CaseID, when, driverutil.Clean(c.Actor), detail); err != nil {
+			return fmt.Errorf("set status of case %d: %w", c.CaseID, err)
+		}
+	}
+	return nil
+}

@@ -531,3 +531,48 @@ func testRepeats(t *testing.T, s store.Store) {
 		t.Errorf("repeat count %d, %d repeat timeline entries; want 2 and 2", d.RepeatCount, repeats)
 	}
 }
+
+func testStatuses(t *testing.T, s store.Store) {
+	var c store.CaseRef
+	inTx(t, s, func(tx store.Tx) {
+		c = newCaseTx(t, tx, "gemeente")
+		insertTx(t, tx, inCase(message("st-1", "gemeente"), c.ID, at(1)))
+	})
+	inTx(t, s, func(tx store.Tx) {
+		got, err := tx.CaseStatuses(ctx(t), []int64{c.ID, 999999})
+		if err != nil || len(got) != 1 || got[c.ID] != store.StatusNew {
+			t.Fatalf("CaseStatuses = %v, %v", got, err)
+		}
+		if err := tx.SetStatuses(ctx(t), []store.StatusChange{{CaseID: c.ID, Status: store.StatusClosed, Actor: "an@meldegem.be", At: at(5)}}); err != nil {
+			t.Fatal(err)
+		}
+		if err := tx.SetStatuses(ctx(t), []store.StatusChange{{CaseID: c.ID, Status: "weg"}}); err == nil {
+			t.Error("an unknown status was accepted")
+		}
+	})
+	d, err := s.GetCase(ctx(t), c.Ref)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.Status != store.StatusClosed || d.ClosedAt == nil {
+		t.Errorf("closed case %+v", d.Case)
+	}
+	inTx(t, s, func(tx store.Tx) {
+		if err := tx.SetStatuses(ctx(t), []store.StatusChange{{CaseID: c.ID, Status: store.StatusInProgress, At: at(9), Detail: "burger schreef opnieuw"}}); err != nil {
+			t.Fatal(err)
+		}
+	})
+	if d, err = s.GetCase(ctx(t), c.Ref); err != nil {
+		t.Fatal(err)
+	}
+	var changes []string
+	for _, e := range d.Timeline {
+		if e.Kind == "status" {
+			changes = append(changes, e.Detail)
+		}
+	}
+	want := []string{"nieuw → afgesloten", "afgesloten → in behandeling: burger schreef opnieuw"}
+	if d.Status != store.StatusInProgress || d.ClosedAt != nil || !slices.Equal(changes, want) {
+		t.Errorf("reopened case %+v, status changes %q, want %q", d.Case, changes, want)
+	}
+}

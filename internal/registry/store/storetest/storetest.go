@@ -50,6 +50,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"RoutedCase", testRoutedCase},
 		{"Deadlines", testDeadlines},
 		{"Repeats", testRepeats},
+		{"Statuses", testStatuses},
 		{"ListCases", testListCases},
 		{"GetCase", testGetCase},
 		{"GetCaseNotFound", testGetCaseNotFound},
