@@ -166,7 +166,7 @@ func (r *Registry) storeEvents(ctx context.Context, tx store.Tx, events []*item)
 	if err != nil {
 		return err
 	}
-	msgs, repeats, err := r.assignCases(ctx, tx, fresh, contacts)
+	msgs, repeats, opened, err := r.assignCases(ctx, tx, fresh, contacts)
 	if err != nil {
 		return err
 	}
@@ -178,7 +178,7 @@ func (r *Registry) storeEvents(ctx context.Context, tx store.Tx, events []*item)
 			return fmt.Errorf("mark %d repeats: %w", len(repeats), err)
 		}
 	}
-	if err := r.reopen(ctx, tx, fresh, msgs); err != nil {
+	if err := r.reopen(ctx, tx, fresh, msgs, opened); err != nil {
 		return err
 	}
 	var blobs []store.Blob
@@ -236,7 +236,7 @@ func (r *Registry) contacts(ctx context.Context, tx store.Tx, fresh []*item) ([]
 // a case reference the citizen quoted, then the messages it replies to
 // (earlier in this batch or stored before). Otherwise it opens a new case.
 // It never crosses domains.
-func (r *Registry) assignCases(ctx context.Context, tx store.Tx, fresh []*item, contacts []int64) ([]*store.Message, []store.Repeat, error) {
+func (r *Registry) assignCases(ctx context.Context, tx store.Tx, fresh []*item, contacts []int64) ([]*store.Message, []store.Repeat, map[int64]bool, error) {
 	refs := make([]string, len(fresh))
 	var refKeys, extKeys, convKeys []store.DomainKey
 	for i, it := range fresh {
@@ -256,17 +256,17 @@ func (r *Registry) assignCases(ctx context.Context, tx store.Tx, fresh []*item, 
 	var err error
 	if len(refKeys) > 0 {
 		if byRef, err = tx.FindCasesByRef(ctx, refKeys); err != nil {
-			return nil, nil, fmt.Errorf("find cases by reference: %w", err)
+			return nil, nil, nil, fmt.Errorf("find cases by reference: %w", err)
 		}
 	}
 	if len(extKeys) > 0 {
 		if byExt, err = tx.FindCasesByExternalID(ctx, extKeys); err != nil {
-			return nil, nil, fmt.Errorf("find cases of earlier messages: %w", err)
+			return nil, nil, nil, fmt.Errorf("find cases of earlier messages: %w", err)
 		}
 	}
 	if len(convKeys) > 0 {
 		if byConv, err = tx.FindCasesByConversation(ctx, convKeys); err != nil {
-			return nil, nil, fmt.Errorf("find cases of conversations: %w", err)
+			return nil, nil, nil, fmt.Errorf("find cases of conversations: %w", err)
 		}
 	}
 
@@ -287,7 +287,7 @@ func (r *Registry) assignCases(ctx context.Context, tx store.Tx, fresh []*item, 
 	if len(queries) > 0 {
 		got, err := tx.FindRepeatCandidates(ctx, queries)
 		if err != nil {
-			return nil, nil, fmt.Errorf("find open cases of the senders: %w", err)
+			return nil, nil, nil, fmt.Errorf("find open cases of the senders: %w", err)
 		}
 		for k, i := range queryOf {
 			candidates[i] = got[k]
@@ -375,11 +375,15 @@ func (r *Registry) assignCases(ctx context.Context, tx store.Tx, fresh []*item, 
 	var created []store.CaseRef
 	if len(opened) > 0 {
 		if created, err = tx.CreateCases(ctx, opened); err != nil {
-			return nil, nil, fmt.Errorf("open %d cases: %w", len(opened), err)
+			return nil, nil, nil, fmt.Errorf("open %d cases: %w", len(opened), err)
 		}
 		if len(created) != len(opened) {
-			return nil, nil, fmt.Errorf("open cases: store returned %d references for %d cases", len(created), len(opened))
+			return nil, nil, nil, fmt.Errorf("open cases: store returned %d references for %d cases", len(created), len(opened))
 		}
+	}
+	openedIDs := make(map[int64]bool, len(created))
+	for _, c := range created {
+		openedIDs[c.ID] = true
 	}
 	for i, s := range slots {
 		if s.opened >= 0 {
@@ -389,18 +393,18 @@ func (r *Registry) assignCases(ctx context.Context, tx store.Tx, fresh []*item, 
 			msgs[i].CaseID = s.id
 		}
 	}
-	return msgs, repeats, nil
+	return msgs, repeats, openedIDs, nil
 }
 
 // reopen puts an answered or closed case back in progress when the
 // citizen writes again (not for automatic mail or the town's own answers),
 // with the change on the timeline.
-func (r *Registry) reopen(ctx context.Context, tx store.Tx, fresh []*item, msgs []*store.Message) error {
+func (r *Registry) reopen(ctx context.Context, tx store.Tx, fresh []*item, msgs []*store.Message, opened map[int64]bool) error {
 	var ids []int64
 	seen := map[int64]bool{}
 	for i, m := range msgs {
 		d := &fresh[i].ev.Data
-		if m.CaseID == 0 || seen[m.CaseID] || d.Direction != caseevent.DirectionIncoming || d.AutoSubmitted != "" {
+		if m.CaseID == 0 || opened[m.CaseID] || seen[m.CaseID] || d.Direction != caseevent.DirectionIncoming || d.AutoSubmitted != "" {
 			continue
 		}
 		seen[m.CaseID] = true
