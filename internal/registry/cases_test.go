@@ -277,6 +277,10 @@ func TestGroupingHints(t *testing.T) {
 			if s.Messages != 7 || s.Cases != 2 {
 				t.Errorf("store holds %d messages in %d cases, want 7 in 2", s.Messages, s.Cases)
 			}
+			waiting, err := h.store.ListUnassigned(ctx, []string{string(gem)}, 10)
+			if err != nil || len(waiting) != 1 || waiting[0].EventID != bounce.ID {
+				t.Errorf("geen dossier: %d messages, %v; want the bounce", len(waiting), err)
+			}
 		})
 	}
 }

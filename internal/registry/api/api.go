@@ -33,6 +33,7 @@ func New(st store.Store, log *slog.Logger) *Handler {
 func (h *Handler) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET /api/v1/cases", h.listCases)
 	mux.HandleFunc("GET /api/v1/cases/{ref}", h.getCase)
+	mux.HandleFunc("GET /api/v1/messages/unassigned", h.listUnassigned)
 }
 
 // Case is a case as the API shows it.
@@ -182,23 +183,57 @@ func (h *Handler) getCase(w http.ResponseWriter, r *http.Request) {
 	}
 	out := CaseDetail{Case: toCase(c.Case), Messages: []Message{}, Timeline: []TimelineItem{}}
 	for _, m := range c.Messages {
-		am := Message{
-			EventID: m.EventID, Channel: m.Channel, Direction: m.Direction, Inbox: m.Inbox,
-			ExternalID: m.ExternalID, Subject: m.Subject, Text: m.Text,
-			Sender: Sender{Name: m.SenderName, Email: m.SenderEmail, Phone: m.SenderPhone,
-				FacebookID: m.SenderFacebookID, Address: m.SenderAddress},
-			SentAt: m.SentAt, ReceivedAt: m.ReceivedAt, StoredAt: m.StoredAt,
-			AutoSubmitted: m.AutoSubmitted, ParseError: m.ParseError, RawSHA256: m.RawSHA256,
-		}
-		for _, a := range m.Attachments {
-			am.Attachments = append(am.Attachments, Attachment{Name: a.Name, ContentType: a.ContentType, Size: a.Size, SHA256: a.SHA256})
-		}
-		out.Messages = append(out.Messages, am)
+		out.Messages = append(out.Messages, toMessage(m))
 	}
 	for _, t := range c.Timeline {
 		out.Timeline = append(out.Timeline, TimelineItem{At: t.At, Kind: t.Kind, Actor: t.Actor, Detail: t.Detail})
 	}
 	writeJSON(w, http.StatusOK, out)
+}
+
+// MessageList is a list of messages.
+type MessageList struct {
+	Messages []Message `json:"messages"`
+}
+
+// listUnassigned lists the messages without a case ("geen dossier"):
+// automatic mail that refers to nothing known.
+func (h *Handler) listUnassigned(w http.ResponseWriter, r *http.Request) {
+	limit := 100
+	if v := r.URL.Query().Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 500 {
+			writeError(w, http.StatusBadRequest, "limit: want a number from 1 to 500")
+			return
+		}
+		limit = n
+	}
+	msgs, err := h.st.ListUnassigned(r.Context(), r.URL.Query()["domain"], limit)
+	if err != nil {
+		h.log.Error("list messages without a case", "error", err)
+		writeError(w, http.StatusServiceUnavailable, "the store is not available")
+		return
+	}
+	out := MessageList{Messages: []Message{}}
+	for _, m := range msgs {
+		out.Messages = append(out.Messages, toMessage(m))
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+func toMessage(m store.Message) Message {
+	am := Message{
+		EventID: m.EventID, Channel: m.Channel, Direction: m.Direction, Inbox: m.Inbox,
+		ExternalID: m.ExternalID, Subject: m.Subject, Text: m.Text,
+		Sender: Sender{Name: m.SenderName, Email: m.SenderEmail, Phone: m.SenderPhone,
+			FacebookID: m.SenderFacebookID, Address: m.SenderAddress},
+		SentAt: m.SentAt, ReceivedAt: m.ReceivedAt, StoredAt: m.StoredAt,
+		AutoSubmitted: m.AutoSubmitted, ParseError: m.ParseError, RawSHA256: m.RawSHA256,
+	}
+	for _, a := range m.Attachments {
+		am.Attachments = append(am.Attachments, Attachment{Name: a.Name, ContentType: a.ContentType, Size: a.Size, SHA256: a.SHA256})
+	}
+	return am
 }
 
 func toCase(c store.Case) Case {

@@ -218,4 +218,28 @@ func TestCasesAPIDue(t *testing.T) {
 	if resp, err := http.Get(srv.URL + "/api/v1/cases?due=tomorrow"); err != nil || resp.StatusCode != 400 {
 		t.Errorf("due=tomorrow: %v %v", resp.StatusCode, err)
 	}
+
+	// An out-of-office answer to nothing known waits without a case.
+	tx, err = st.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := tx.InsertMessages(ctx, []*store.Message{{EventID: "ooo-1", Channel: "email", Domain: "gemeente", ExternalID: "<ooo@x>",
+		AutoSubmitted: "auto-replied", Subject: "Afwezig", EventTime: now, Event: []byte(`{}`)}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := tx.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.Get(srv.URL + "/api/v1/messages/unassigned?domain=gemeente")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	var ml api.MessageList
+	mustJSON(t, b, &ml)
+	if len(ml.Messages) != 1 || ml.Messages[0].EventID != "ooo-1" || ml.Messages[0].AutoSubmitted != "auto-replied" {
+		t.Errorf("unassigned = %s", b)
+	}
 }

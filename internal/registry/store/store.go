@@ -45,6 +45,10 @@ type Store interface {
 	// CountDeadlines counts open cases whose answer is overdue at now, or
 	// due before soon.
 	CountDeadlines(ctx context.Context, now, soon time.Time) (Deadlines, error)
+	// ListUnassigned returns messages without a case ("geen dossier":
+	// automatic mail that refers to nothing known), newest first, without
+	// attachments. Empty domains: all domains.
+	ListUnassigned(ctx context.Context, domains []string, limit int) ([]Message, error)
 	// ListQuarantine returns quarantined items, newest first.
 	ListQuarantine(ctx context.Context, limit int) ([]QuarantineItem, error)
 	// IsTransient reports whether err, returned by this store, is worth

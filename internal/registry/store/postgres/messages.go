@@ -352,3 +352,24 @@ func caseMessages(ctx context.Context, q querier, caseID int64) ([]store.Message
 
 // at is t in UTC truncated as stored, or now for a zero t.
 func at(t time.Time) time.Time { return driverutil.TimeOrNow(t) }
+
+func (s *Store) ListUnassigned(ctx context.Context, domains []string, limit int) ([]store.Message, error) {
+	if limit <= 0 {
+		limit = 100
+	}
+	q := `SELECT ` + messageColumns + ` FROM messages WHERE case_id IS NULL`
+	args := []any{limit}
+	if len(domains) > 0 {
+		q += ` AND domain = ANY($2)`
+		args = append(args, domains)
+	}
+	rows, err := s.pool.Query(ctx, q+` ORDER BY id DESC LIMIT $1`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("list messages without a case: %w", err)
+	}
+	msgs, err := pgx.CollectRows(rows, scanMessage)
+	if err != nil {
+		return nil, fmt.Errorf("list messages without a case: %w", err)
+	}
+	return msgs, nil
+}

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/meldpunt/meldpunt/internal/registry/store"
@@ -280,6 +281,37 @@ func caseMessages(ctx context.Context, q querier, caseID int64) ([]store.Message
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("list attachments of case %d: %w", caseID, err)
+	}
+	return msgs, nil
+}
+
+func (s *Store) ListUnassigned(ctx context.Context, domains []string, limit int) ([]store.Message, error) {
+	if limit <= 0 {
+		limit = 100
+	}
+	q := `SELECT ` + messageColumns + ` FROM messages WHERE case_id IS NULL`
+	var args []any
+	if len(domains) > 0 {
+		q += ` AND domain IN (?` + strings.Repeat(", ?", len(domains)-1) + `)`
+		for _, d := range domains {
+			args = append(args, d)
+		}
+	}
+	rows, err := s.read.QueryContext(ctx, q+` ORDER BY id DESC LIMIT ?`, append(args, limit)...)
+	if err != nil {
+		return nil, fmt.Errorf("list messages without a case: %w", err)
+	}
+	defer rows.Close()
+	var msgs []store.Message
+	for rows.Next() {
+		m, err := scanMessage(rows)
+		if err != nil {
+			return nil, fmt.Errorf("list messages without a case: %w", err)
+		}
+		msgs = append(msgs, m)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list messages without a case: %w", err)
 	}
 	return msgs, nil
 }

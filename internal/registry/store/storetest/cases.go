@@ -576,3 +576,24 @@ func testStatuses(t *testing.T, s store.Store) {
 		t.Errorf("reopened case %+v, status changes %q, want %q", d.Case, changes, want)
 	}
 }
+
+func testUnassigned(t *testing.T, s store.Store) {
+	c, _ := newCase(t, s, "gemeente")
+	insert(t, s, inCase(message("ua-1", "gemeente"), 0, at(1)), inCase(message("ua-2", "sociaalhuis"), 0, at(2)),
+		inCase(message("ua-3", "gemeente"), c, at(3)))
+	all, err := s.ListUnassigned(ctx(t), nil, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	gem, err := s.ListUnassigned(ctx(t), []string{"gemeente"}, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for _, m := range all {
+		ids = append(ids, m.EventID)
+	}
+	if !slices.Equal(ids, []string{"ua-2", "ua-1"}) || len(gem) != 1 || gem[0].EventID != "ua-1" {
+		t.Errorf("ListUnassigned = %v; gemeente only: %d", ids, len(gem))
+	}
+}

@@ -51,6 +51,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Deadlines", testDeadlines},
 		{"Repeats", testRepeats},
 		{"Statuses", testStatuses},
+		{"Unassigned", testUnassigned},
 		{"ListCases", testListCases},
 		{"GetCase", testGetCase},
 		{"GetCaseNotFound", testGetCaseNotFound},
