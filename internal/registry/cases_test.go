@@ -453,3 +453,56 @@ func TestReopen(t *testing.T) {
 		})
 	}
 }
+
+// TestNeighbours: two neighbours report the same broken street light on
+// the e-loket: two cases (each gets an answer), related. A report of
+// something else at the same address is not related.
+func TestNeighbours(t *testing.T) {
+	for _, kind := range storeKinds {
+		t.Run(kind, func(t *testing.T) {
+			t.Parallel()
+			h := newHarness(t, kind)
+			h.run(registry.Config{})
+			ctx := context.Background()
+			day := time.Date(2026, 11, 20, 19, 0, 0, 0, time.UTC)
+			report := func(id, name, code, address string, at time.Time) caseevent.Event {
+				return caseevent.NewEvent(caseevent.NewID(caseevent.ChannelEloket, "eloket", id), "test", at, caseevent.Message{
+					Channel: caseevent.ChannelEloket, Direction: caseevent.DirectionIncoming, Inbox: "eloket", Domain: caseevent.DomainGemeente,
+					ExternalID: id, Thread: caseevent.Thread{ConversationID: id}, Sender: caseevent.Party{Name: name},
+					Subject: "Melding", Text: "Defect aan de openbare weg", ReceivedAt: &at,
+					Location: &caseevent.Location{Lat: 51.05, Lon: 3.72, Address: address},
+					Form:     &caseevent.Form{ServiceCode: code},
+				})
+			}
+			first := report("101", "An Peeters", "straatverlichting", "Kerkstraat 12, 9999 Meldegem", day)
+			if _, err := h.bus.PublishEvent(ctx, first); err != nil {
+				t.Fatal(err)
+			}
+			h.waitFor("1", func(s store.Stats) bool { return s.Messages >= 1 })
+			second := report("102", "Bart Claes", "straatverlichting", "kerkstraat 12 - 9999 MELDEGEM", day.Add(26*time.Hour))
+			other := report("103", "Els Maes", "sluikstort", "Kerkstraat 12, 9999 Meldegem", day.Add(27*time.Hour))
+			if _, err := h.bus.PublishEvents(ctx, []caseevent.Event{second, other}); err != nil {
+				t.Fatal(err)
+			}
+			h.waitFor("3", func(s store.Stats) bool { return s.Messages >= 3 })
+			a, err := h.store.GetCase(ctx, caseOf(t, h.store, first.ID))
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, err := h.store.GetCase(ctx, caseOf(t, h.store, second.ID))
+			if err != nil {
+				t.Fatal(err)
+			}
+			c, err := h.store.GetCase(ctx, caseOf(t, h.store, other.ID))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if a.Ref == b.Ref || b.RelatedCaseID != a.ID {
+				t.Errorf("neighbours: cases %s and %s, related %d (want %d)", a.Ref, b.Ref, b.RelatedCaseID, a.ID)
+			}
+			if c.RelatedCaseID != 0 {
+				t.Errorf("a report of something else is related to case %d", c.RelatedCaseID)
+			}
+		})
+	}
+}

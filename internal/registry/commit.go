@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/meldpunt/meldpunt/internal/bus"
 	"github.com/meldpunt/meldpunt/internal/caseevent"
@@ -372,6 +373,9 @@ func (r *Registry) assignCases(ctx context.Context, tx store.Tx, fresh []*item, 
 			}
 		}
 	}
+	if err := r.relate(ctx, tx, opened); err != nil {
+		return nil, nil, nil, err
+	}
 	var created []store.CaseRef
 	if len(opened) > 0 {
 		if created, err = tx.CreateCases(ctx, opened); err != nil {
@@ -394,6 +398,43 @@ func (r *Registry) assignCases(ctx context.Context, tx store.Tx, fresh []*item, 
 		}
 	}
 	return msgs, repeats, openedIDs, nil
+}
+
+// relate links new cases to an open case of another person about the same
+// thing: the same place and category within RelatedWindow. Related cases
+// stay separate cases (each citizen gets an answer), never across domains.
+func (r *Registry) relate(ctx context.Context, tx store.Tx, opened []store.NewCase) error {
+	var qs []store.RelatedQuery
+	var at []int
+	for i, c := range opened {
+		if c.Place != "" && c.Category != "" {
+			qs = append(qs, store.RelatedQuery{Domain: c.Domain, Place: c.Place, Category: c.Category,
+				ContactID: c.ContactID, Since: c.OpenedAt.Add(-r.cfg.RelatedWindow)})
+			at = append(at, i)
+		}
+	}
+	if len(qs) == 0 {
+		return nil
+	}
+	got, err := tx.FindRelatedCases(ctx, qs)
+	if err != nil {
+		return fmt.Errorf("find related cases: %w", err)
+	}
+	for k, i := range at {
+		opened[i].RelatedCaseID = got[k]
+	}
+	return nil
+}
+
+// placeKey is an address as cases compare it: lower case, accents and
+// punctuation left out, single spaces.
+func placeKey(address string) string {
+	return strings.Join(strings.Fields(strings.Map(func(r rune) rune {
+		if unicode.IsLetter(r) || unicode.IsDigit(r) {
+			return unicode.ToLower(r)
+		}
+		return ' '
+	}, similar.Fold(address))), " ")
 }
 
 // reopen puts an answered or closed case back in progress when the
@@ -459,6 +500,14 @@ func (r *Registry) newCase(d *caseevent.Message, m *store.Message, openedAt time
 		}
 		res := r.cfg.Routing.Route(in)
 		nc.Department, nc.Type, nc.Priority = res.Department, res.Type, res.Priority
+	}
+	if d.Location != nil {
+		nc.Place = placeKey(d.Location.Address)
+	}
+	if d.Form != nil && d.Form.ServiceCode != "" {
+		nc.Category = d.Form.ServiceCode
+	} else {
+		nc.Category = nc.Department
 	}
 	if r.cfg.Deadlines != nil && nc.Type != "" {
 		ack, answer := r.cfg.Deadlines.Due(openedAt, nc.Type, nc.Department, r.cfg.Location)

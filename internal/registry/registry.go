@@ -51,6 +51,9 @@ type Config struct {
 	// RepeatWindow: a citizen who writes about the same thing within this
 	// period joins their open case as a repeat (default 60 days).
 	RepeatWindow time.Duration
+	// RelatedWindow: reports of different people about the same place and
+	// category within this period are related cases (default 7 days).
+	RelatedWindow time.Duration
 }
 
 // CaseRefPattern matches a reference with the given prefix the way people
@@ -93,6 +96,9 @@ func New(st store.Store, objs Objects, cfg Config, m *Metrics, log *slog.Logger)
 	}
 	if cfg.CasePrefix == "" {
 		cfg.CasePrefix = "MP"
+	}
+	if cfg.RelatedWindow <= 0 {
+		cfg.RelatedWindow = 7 * 24 * time.Hour
 	}
 	if cfg.RepeatWindow <= 0 {
 		cfg.RepeatWindow = 60 * 24 * time.Hour

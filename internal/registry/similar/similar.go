@@ -72,6 +72,9 @@ func own(text string) string {
 	return text
 }
 
+// Fold lower-cases s and strips accents (é is e).
+func Fold(s string) string { return fold(s) }
+
 // fold lower-cases s and strips accents (é is e).
 func fold(s string) string {
 	t := transform.Chain(norm.NFD, runes.Remove(runes.In(unicode.Mn)), norm.NFC)

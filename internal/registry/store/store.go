@@ -117,6 +117,12 @@ type Tx interface {
 	// the timeline ("status", "old → new", and the detail). Closing sets
 	// ClosedAt; any other status clears it.
 	SetStatuses(ctx context.Context, cs []StatusChange) error
+	// FindRelatedCases answers, for each query, the newest open case in the
+	// query's domain with the same place and category, opened since Since,
+	// whose contact is not ContactID: another person reporting the same
+	// thing. 0 when there is none. Only cases stored before this
+	// transaction are considered.
+	FindRelatedCases(ctx context.Context, qs []RelatedQuery) ([]int64, error)
 	// CreateCases allocates the next references for each (prefix, year)
 	// and creates the cases, in the order given (ids grow in that order);
 	// it returns their ids and references (MP-2026-000123). Numbers start
@@ -167,6 +173,13 @@ type RepeatQuery struct {
 	ContactID int64
 	Name      string
 	Since     time.Time
+}
+
+// RelatedQuery asks for a case of another person about the same thing.
+type RelatedQuery struct {
+	Domain, Place, Category string
+	ContactID               int64
+	Since                   time.Time
 }
 
 // RepeatCandidate is an open case and how it began.
@@ -277,6 +290,12 @@ type NewCase struct {
 	Channel   string
 	ContactID int64
 	OpenedAt  time.Time
+	// What the case is about, where: the place (normalised address) and
+	// category (service code or department) that make reports of
+	// different people related. Empty: not comparable.
+	Place, Category string
+	// RelatedCaseID links the case to another about the same thing.
+	RelatedCaseID int64
 	// Routing: the department and priority, and the deadlines to
 	// acknowledge and to answer (nil: none).
 	Department string
@@ -315,6 +334,8 @@ type Case struct {
 	MessageCount int
 	// RepeatCount is how often the citizen asked again.
 	RepeatCount int
+	// RelatedCaseID is another case about the same thing (0: none).
+	RelatedCaseID int64
 }
 
 // TimelineEntry is one thing that happened to a case.

@@ -22,6 +22,8 @@ type newCase struct {
 	id                                 int64
 	ref, domain, typ, subject, channel string
 	department, priority               string
+	place, category                    string
+	relatedID                          int64
 	ackDue, answerDue                  time.Time // zero: none
 	contactID                          int64
 	opened                             time.Time
@@ -96,6 +98,7 @@ func (t *tx) CreateCases(ctx context.Context, cs []store.NewCase) ([]store.CaseR
 			id: ids[i], ref: made[i].Ref, domain: driverutil.Clean(c.Domain), typ: driverutil.Clean(c.Type),
 			subject: driverutil.Clean(c.Subject), channel: driverutil.Clean(c.Channel), contactID: c.ContactID,
 			department: driverutil.Clean(c.Department), priority: driverutil.Clean(c.Priority),
+			place: driverutil.Clean(c.Place), category: driverutil.Clean(c.Category), relatedID: c.RelatedCaseID,
 			ackDue: optionalTime(c.AckDue), answerDue: optionalTime(c.AnswerDue),
 			opened: at(c.OpenedAt),
 		})
@@ -114,12 +117,13 @@ func (t *tx) queueNewCases(b *pgx.Batch, updatedAt map[int64]time.Time) {
 	ids, contacts := make([]int64, n), make([]int64, n)
 	refs, domains, types, subjects, channels := make([]string, n), make([]string, n), make([]string, n),
 		make([]string, n), make([]string, n)
-	departments, priorities := make([]string, n), make([]string, n)
+	departments, priorities, places, categories, related := make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]int64, n)
 	opened, updated, ackDue, answerDue := make([]time.Time, n), make([]time.Time, n), make([]time.Time, n), make([]time.Time, n)
 	for i, c := range t.newCases {
 		ids[i], contacts[i] = c.id, c.contactID
 		refs[i], domains[i], types[i], subjects[i], channels[i] = c.ref, c.domain, c.typ, c.subject, c.channel
 		departments[i], priorities[i], ackDue[i], answerDue[i] = c.department, c.priority, c.ackDue, c.answerDue
+		places[i], categories[i], related[i] = c.place, c.category, c.relatedID
 		opened[i], updated[i] = c.opened, c.opened
 		if u, ok := updatedAt[c.id]; ok && u.After(c.opened) {
 			updated[i] = u
@@ -128,16 +132,17 @@ func (t *tx) queueNewCases(b *pgx.Batch, updatedAt map[int64]time.Time) {
 	t.newCases = nil
 	b.Queue(`
 		INSERT INTO cases (id, ref, domain, type, subject, channel, contact_id, opened_at, updated_at,
-			department, priority, ack_due, answer_due)
+			department, priority, ack_due, answer_due, place, category, related_case_id)
 		OVERRIDING SYSTEM VALUE
 		SELECT id, ref, domain, type, subject, channel, nullif(contact_id, 0), opened_at, updated_at,
-			department, priority, nullif(ack_due, $14), nullif(answer_due, $14)
+			department, priority, nullif(ack_due, $14), nullif(answer_due, $14), place, category, nullif(related, 0)
 		FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bigint[],
-			$8::timestamptz[], $9::timestamptz[], $10::text[], $11::text[], $12::timestamptz[], $13::timestamptz[])
+			$8::timestamptz[], $9::timestamptz[], $10::text[], $11::text[], $12::timestamptz[], $13::timestamptz[],
+			$15::text[], $16::text[], $17::bigint[])
 			AS c(id, ref, domain, type, subject, channel, contact_id, opened_at, updated_at,
-				department, priority, ack_due, answer_due)`,
+				department, priority, ack_due, answer_due, place, category, related)`,
 		ids, refs, domains, types, subjects, channels, contacts, opened, updated,
-		departments, priorities, ackDue, answerDue, time.Time{})
+		departments, priorities, ackDue, answerDue, time.Time{}, places, categories, related)
 }
 
 // optionalTime is t in UTC to the microsecond, or the zero time for nil.
@@ -176,16 +181,16 @@ func (t *tx) FindCasesByRef(ctx context.Context, keys []store.DomainKey) (map[st
 // caseColumns are the columns scanCase reads, in order; c is the cases table.
 const caseColumns = `c.id, c.ref, c.domain, c.type, c.status, c.department, c.priority, c.assignee, c.subject,
 	c.channel, c.contact_id, c.opened_at, c.updated_at, c.ack_due, c.answer_due, c.closed_at,
-	(SELECT count(*) FROM messages m WHERE m.case_id = c.id), c.repeat_count`
+	(SELECT count(*) FROM messages m WHERE m.case_id = c.id), c.repeat_count, c.related_case_id`
 
 func scanCase(row pgx.CollectableRow) (store.Case, error) {
 	var (
-		c         store.Case
-		contactID *int64
+		c                    store.Case
+		contactID, relatedID *int64
 	)
 	err := row.Scan(&c.ID, &c.Ref, &c.Domain, &c.Type, &c.Status, &c.Department, &c.Priority, &c.Assignee, &c.Subject,
-		&c.Channel, &contactID, &c.OpenedAt, &c.UpdatedAt, &c.AckDue, &c.AnswerDue, &c.ClosedAt, &c.MessageCount, &c.RepeatCount)
-	c.ContactID = id(contactID)
+		&c.Channel, &contactID, &c.OpenedAt, &c.UpdatedAt, &c.AckDue, &c.AnswerDue, &c.ClosedAt, &c.MessageCount, &c.RepeatCount, &relatedID)
+	c.ContactID, c.RelatedCaseID = id(contactID), id(relatedID)
 	c.OpenedAt, c.UpdatedAt = c.OpenedAt.UTC(), c.UpdatedAt.UTC()
 	c.AckDue, c.AnswerDue, c.ClosedAt = utc(c.AckDue), utc(c.AnswerDue), utc(c.ClosedAt)
 	return c, err
@@ -405,4 +410,38 @@ func validStatus(s string) bool {
 		return true
 	}
 	return false
+}
+
+func (t *tx) FindRelatedCases(ctx context.Context, qs []store.RelatedQuery) ([]int64, error) {
+	out := make([]int64, len(qs))
+	if len(qs) == 0 {
+		return out, nil
+	}
+	domains, places, categories := make([]string, len(qs)), make([]string, len(qs)), make([]string, len(qs))
+	contacts, since := make([]int64, len(qs)), make([]time.Time, len(qs))
+	for i, q := range qs {
+		domains[i], places[i], categories[i] = driverutil.Clean(q.Domain), driverutil.Clean(q.Place), driverutil.Clean(q.Category)
+		contacts[i], since[i] = q.ContactID, at(q.Since)
+	}
+	rows, err := t.tx.Query(ctx, `
+		SELECT k.n, c.id
+		FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::timestamptz[]) WITH ORDINALITY AS k(domain, place, category, contact_id, since, n)
+		CROSS JOIN LATERAL (
+			SELECT c.id FROM cases c
+			WHERE k.place <> '' AND k.category <> '' AND c.domain = k.domain AND c.category = k.category AND c.place = k.place
+				AND c.opened_at >= k.since AND `+openCase+` AND coalesce(c.contact_id, 0) <> k.contact_id
+			ORDER BY c.opened_at DESC
+			LIMIT 1
+		) AS c`, domains, places, categories, contacts, since)
+	if err != nil {
+		return nil, fmt.Errorf("find related cases: %w", err)
+	}
+	var n, caseID int64
+	if _, err := pgx.ForEachRow(rows, []any{&n, &caseID}, func() error {
+		out[n-1] = caseID
+		return nil
+	}); err != nil {
+		return nil, fmt.Errorf("find related cases: %w", err)
+	}
+	return out, nil
 }

@@ -34,8 +34,8 @@ func (t *tx) CreateCases(ctx context.Context, cs []store.NewCase) ([]store.CaseR
 	made := make([]store.CaseRef, len(cs))
 	err = t.each(ctx, `
 		INSERT INTO cases (ref, domain, type, subject, channel, contact_id, opened_at, updated_at,
-			department, priority, ack_due, answer_due)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+			department, priority, ack_due, answer_due, place, category, related_case_id)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		RETURNING id`, len(cs), func(s *sql.Stmt, i int) error {
 		c := cs[i]
 		made[i].Ref = driverutil.FormatRef(c.Prefix, c.Year, nums[i])
@@ -43,6 +43,7 @@ func (t *tx) CreateCases(ctx context.Context, cs []store.NewCase) ([]store.CaseR
 		if err := s.QueryRowContext(ctx, made[i].Ref, driverutil.Clean(c.Domain), driverutil.Clean(c.Type),
 			driverutil.Clean(c.Subject), driverutil.Clean(c.Channel), nullID(c.ContactID), opened, opened,
 			driverutil.Clean(c.Department), driverutil.Clean(c.Priority), nullTime(c.AckDue), nullTime(c.AnswerDue),
+			driverutil.Clean(c.Place), driverutil.Clean(c.Category), nullID(c.RelatedCaseID),
 		).Scan(&made[i].ID); err != nil {
 			return fmt.Errorf("case %s: %w", made[i].Ref, err)
 		}
@@ -75,13 +76,14 @@ func (t *tx) FindCasesByRef(ctx context.Context, keys []store.DomainKey) (map[st
 // caseColumns are the columns scanCase reads, in order; c is the cases table.
 const caseColumns = `c.id, c.ref, c.domain, c.type, c.status, c.department, c.priority, c.assignee, c.subject,
 	c.channel, c.contact_id, c.opened_at, c.updated_at, c.ack_due, c.answer_due, c.closed_at,
-	(SELECT count(*) FROM messages m WHERE m.case_id = c.id), c.repeat_count`
+	(SELECT count(*) FROM messages m WHERE m.case_id = c.id), c.repeat_count, c.related_case_id`
 
 func scanCase(row interface{ Scan(...any) error }) (store.Case, error) {
 	var c store.Case
 	err := row.Scan(&c.ID, &c.Ref, &c.Domain, &c.Type, &c.Status, &c.Department, &c.Priority, &c.Assignee, &c.Subject,
 		&c.Channel, nullIDColumn{&c.ContactID}, timeColumn{&c.OpenedAt}, timeColumn{&c.UpdatedAt},
-		nullTimeColumn{&c.AckDue}, nullTimeColumn{&c.AnswerDue}, nullTimeColumn{&c.ClosedAt}, &c.MessageCount, &c.RepeatCount)
+		nullTimeColumn{&c.AckDue}, nullTimeColumn{&c.AnswerDue}, nullTimeColumn{&c.ClosedAt}, &c.MessageCount, &c.RepeatCount,
+		nullIDColumn{&c.RelatedCaseID})
 	return c, err
 }
 
@@ -295,4 +297,29 @@ func (t *tx) SetStatuses(ctx context.Context, cs []store.StatusChange) error {
 		}
 	}
 	return nil
+}
+
+func (t *tx) FindRelatedCases(ctx context.Context, qs []store.RelatedQuery) ([]int64, error) {
+	out := make([]int64, len(qs))
+	err := t.each(ctx, `
+		SELECT c.id FROM cases c
+		WHERE c.domain = ? AND c.category = ? AND c.place = ? AND c.opened_at >= ? AND `+openCase+`
+			AND coalesce(c.contact_id, 0) <> ?
+		ORDER BY c.opened_at DESC
+		LIMIT 1`, len(qs), func(s *sql.Stmt, i int) error {
+		q := qs[i]
+		if q.Place == "" || q.Category == "" {
+			return nil
+		}
+		err := s.QueryRowContext(ctx, driverutil.Clean(q.Domain), driverutil.Clean(q.Category), driverutil.Clean(q.Place),
+			formatTime(q.Since), q.ContactID).Scan(&out[i])
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil
+		}
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("find related cases: %w", err)
+	}
+	return out, nil
 }

@@ -597,3 +597,46 @@ func testUnassigned(t *testing.T, s store.Store) {
 		t.Errorf("ListUnassigned = %v; gemeente only: %d", ids, len(gem))
 	}
 }
+
+func testRelated(t *testing.T, s store.Store) {
+	var first store.CaseRef
+	var an int64
+	inTx(t, s, func(tx store.Tx) {
+		ids, err := tx.UpsertContacts(ctx(t), []store.DomainContact{{Domain: "gemeente", Contact: store.Contact{Email: "an@example.be"}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		an = ids[0]
+		refs, err := tx.CreateCases(ctx(t), []store.NewCase{{Prefix: "RL", Year: 2026, Domain: "gemeente", ContactID: an, OpenedAt: at(0),
+			Place: "kerkstraat 12 9999 meldegem", Category: "straatverlichting"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		first = refs[0]
+		insertTx(t, tx, inCase(message("rl-1", "gemeente"), first.ID, at(1)))
+	})
+	inTx(t, s, func(tx store.Tx) {
+		q := store.RelatedQuery{Domain: "gemeente", Place: "kerkstraat 12 9999 meldegem", Category: "straatverlichting", Since: at(-60)}
+		same, self, other, elsewhere := q, q, q, q
+		self.ContactID = an
+		other.Category = "sluikstort"
+		elsewhere.Domain = "sociaalhuis"
+		got, err := tx.FindRelatedCases(ctx(t), []store.RelatedQuery{same, self, other, elsewhere, {Domain: "gemeente"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(got, []int64{first.ID, 0, 0, 0, 0}) {
+			t.Errorf("FindRelatedCases = %v, want [%d 0 0 0 0]", got, first.ID)
+		}
+		refs, err := tx.CreateCases(ctx(t), []store.NewCase{{Prefix: "RL", Year: 2026, Domain: "gemeente", OpenedAt: at(2), RelatedCaseID: first.ID}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		insertTx(t, tx, inCase(message("rl-2", "gemeente"), refs[0].ID, at(3)))
+		first = refs[0]
+	})
+	d, err := s.GetCase(ctx(t), first.Ref)
+	if err != nil || d.RelatedCaseID == 0 {
+		t.Errorf("related case not stored: %+v, %v", d.Case, err)
+	}
+}

@@ -52,6 +52,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Repeats", testRepeats},
 		{"Statuses", testStatuses},
 		{"Unassigned", testUnassigned},
+		{"Related", testRelated},
 		{"ListCases", testListCases},
 		{"GetCase", testGetCase},
 		{"GetCaseNotFound", testGetCaseNotFound},
