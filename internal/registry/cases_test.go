@@ -506,3 +506,31 @@ func TestNeighbours(t *testing.T) {
 		})
 	}
 }
+
+// TestForwardedMail: a citizen forwards the town's acknowledgement (with
+// the reference in the quoted text) to add something: it joins the case.
+func TestForwardedMail(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, "sqlite")
+	h.run(registry.Config{})
+	ctx := context.Background()
+	gen := eventgen.New(eventgen.Options{Seed: 13})
+	q := mail(gen, 1, caseevent.DomainGemeente, "<f1@example.be>", caseevent.Thread{})
+	if _, err := h.bus.PublishEvent(ctx, q); err != nil {
+		t.Fatal(err)
+	}
+	h.waitFor("1", func(s store.Stats) bool { return s.Messages >= 1 })
+	ref := caseOf(t, h.store, q.ID)
+	fwd := mail(gen, 2, caseevent.DomainGemeente, "<f2@other.example>", caseevent.Thread{})
+	fwd.Data.Sender = caseevent.Party{Name: "Iemand Anders", Email: "iemand@other.example"}
+	fwd.Data.Subject = "TR: Ontvangstbevestiging"
+	fwd.Data.Text = "Hierbij nog een foto.\n\n---------- Doorgestuurd bericht ---------\nVan: Gemeente Meldegem\n" +
+		"Onderwerp: Ontvangstbevestiging\n\nUw melding werd geregistreerd onder dossiernummer " + ref + "."
+	if _, err := h.bus.PublishEvent(ctx, fwd); err != nil {
+		t.Fatal(err)
+	}
+	h.waitFor("2", func(s store.Stats) bool { return s.Messages >= 2 })
+	if got := caseOf(t, h.store, fwd.ID); got != ref {
+		t.Errorf("forwarded mail in case %s, want %s", got, ref)
+	}
+}
