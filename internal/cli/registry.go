@@ -49,6 +49,9 @@ commands:
   serve          consume case events, store them and serve the HTTP API
   migrate        apply database migrations and exit
   stats [--json] print what the store holds
+  reroute --since YYYY-MM-DD
+                 apply the routing rules again to open cases no person
+                 has touched yet (after the rules changed)
 
 settings: -config FILE (TOML, see configs/registry.toml) and the environment
 variables MELDPUNT_DATABASE_URL, MELDPUNT_NATS_URL, MELDPUNT_HTTP_ADDR,
@@ -77,6 +80,10 @@ func Registry(ctx context.Context, args []string, env Env) int {
 	if cmd == "stats" {
 		sub.BoolVar(&asJSON, "json", false, "print JSON")
 	}
+	since := ""
+	if cmd == "reroute" {
+		sub.StringVar(&since, "since", "", "cases opened from this date (YYYY-MM-DD)")
+	}
 	if err := sub.Parse(cmdArgs); err != nil {
 		return 2
 	}
@@ -96,6 +103,8 @@ func Registry(ctx context.Context, args []string, env Env) int {
 		err = migrate(ctx, cfg, env, log)
 	case "stats":
 		err = stats(ctx, cfg, env, log, asJSON)
+	case "reroute":
+		err = reroute(ctx, cfg, env, log, since)
 	default:
 		fmt.Fprintf(env.Stderr, "registry: unknown command %q\n\n", cmd)
 		fs.Usage()
@@ -183,6 +192,54 @@ func stats(ctx context.Context, cfg config.Registry, env Env, log *slog.Logger, 
 	return nil
 }
 
+func reroute(ctx context.Context, cfg config.Registry, env Env, log *slog.Logger, since string) error {
+	day, err := time.Parse(time.DateOnly, since)
+	if err != nil {
+		return fmt.Errorf("--since %q: want YYYY-MM-DD", since)
+	}
+	if cfg.Cases.RoutingFile == "" {
+		return errors.New("no [cases] routing_file configured: there are no rules to apply")
+	}
+	rules, err := routing.Load(cfg.Cases.RoutingFile)
+	if err != nil {
+		return fmt.Errorf("routing rules: %w", err)
+	}
+	deadlines, err := loadDeadlines(cfg)
+	if err != nil {
+		return err
+	}
+	st, name, err := openStore(ctx, cfg, env, log)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	if err := st.Migrate(ctx); err != nil {
+		return fmt.Errorf("migrate %s: %w", name, err)
+	}
+	loc, _ := time.LoadLocation(cfg.Cases.TimeZone) // validated by config
+	n, err := registry.Reroute(ctx, st, rules, deadlines, time.Date(day.Year(), day.Month(), day.Day(), 0, 0, 0, 0, loc), loc)
+	if err != nil {
+		return fmt.Errorf("reroute: %w", err)
+	}
+	fmt.Fprintf(env.Stdout, "%d cases routed again\n", n)
+	return nil
+}
+
+func loadDeadlines(cfg config.Registry) (*deadline.Policy, error) {
+	if cfg.Cases.DeadlinesFile == "" {
+		return deadline.DefaultPolicy(), nil
+	}
+	data, err := os.ReadFile(cfg.Cases.DeadlinesFile)
+	if err != nil {
+		return nil, fmt.Errorf("deadlines: %w", err)
+	}
+	p, err := deadline.ParsePolicy(data)
+	if err != nil {
+		return nil, fmt.Errorf("deadlines %s: %w", cfg.Cases.DeadlinesFile, err)
+	}
+	return p, nil
+}
+
 func serve(ctx context.Context, cfg config.Registry, env Env, log *slog.Logger) error {
 	// Rules first: a rules file that does not parse stops the start.
 	var err error
@@ -193,15 +250,9 @@ func serve(ctx context.Context, cfg config.Registry, env Env, log *slog.Logger) 
 		}
 		log.Info("routing rules loaded", "file", cfg.Cases.RoutingFile, "departments", len(rules.Departments()))
 	}
-	deadlines := deadline.DefaultPolicy()
-	if cfg.Cases.DeadlinesFile != "" {
-		data, err := os.ReadFile(cfg.Cases.DeadlinesFile)
-		if err != nil {
-			return fmt.Errorf("deadlines: %w", err)
-		}
-		if deadlines, err = deadline.ParsePolicy(data); err != nil {
-			return fmt.Errorf("deadlines %s: %w", cfg.Cases.DeadlinesFile, err)
-		}
+	deadlines, err := loadDeadlines(cfg)
+	if err != nil {
+		return err
 	}
 	st, name, err := openStore(ctx, cfg, env, log)
 	if err != nil {

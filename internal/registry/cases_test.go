@@ -534,3 +534,61 @@ func TestForwardedMail(t *testing.T) {
 		t.Errorf("forwarded mail in case %s, want %s", got, ref)
 	}
 }
+
+// TestReroute: changed rules are applied again to untouched cases; a case
+// a person touched keeps what people decided.
+func TestReroute(t *testing.T) {
+	for _, kind := range storeKinds {
+		t.Run(kind, func(t *testing.T) {
+			t.Parallel()
+			h := newHarness(t, kind)
+			h.run(registry.Config{}) // no rules yet
+			ctx := context.Background()
+			gen := eventgen.New(eventgen.Options{Seed: 14})
+			a := mail(gen, 1, caseevent.DomainGemeente, "<rr1@example.be>", caseevent.Thread{})
+			a.Data.Subject, a.Data.Text = "Paspoort", "Wanneer kan ik mijn nieuwe paspoort afhalen?"
+			b := mail(gen, 2, caseevent.DomainGemeente, "<rr2@example.be>", caseevent.Thread{})
+			b.Data.Subject, b.Data.Text = "Identiteitskaart", "Mijn identiteitskaart is vervallen."
+			if _, err := h.bus.PublishEvents(ctx, []caseevent.Event{a, b}); err != nil {
+				t.Fatal(err)
+			}
+			h.waitFor("2", func(s store.Stats) bool { return s.Messages >= 2 })
+			touched, err := h.store.GetCase(ctx, caseOf(t, h.store, b.ID))
+			if err != nil {
+				t.Fatal(err)
+			}
+			tx, err := h.store.Begin(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := tx.SetStatuses(ctx, []store.StatusChange{{CaseID: touched.ID, Status: store.StatusInProgress, Actor: "els@meldegem.be"}}); err != nil {
+				t.Fatal(err)
+			}
+			if err := tx.Commit(ctx); err != nil {
+				t.Fatal(err)
+			}
+			rules, err := routing.Load("../../configs/routing.toml")
+			if err != nil {
+				t.Fatal(err)
+			}
+			n, err := registry.Reroute(ctx, h.store, rules, deadline.DefaultPolicy(), time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC), time.UTC)
+			if err != nil || n != 1 {
+				t.Fatalf("Reroute = %d, %v; want 1", n, err)
+			}
+			ra, err := h.store.GetCase(ctx, caseOf(t, h.store, a.ID))
+			if err != nil {
+				t.Fatal(err)
+			}
+			rb, err := h.store.GetCase(ctx, touched.Ref)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if ra.Department != "burgerzaken" || ra.AnswerDue == nil || rb.Department != "" {
+				t.Errorf("after reroute: untouched %q (due %v), touched %q", ra.Department, ra.AnswerDue, rb.Department)
+			}
+			if n, err := registry.Reroute(ctx, h.store, rules, deadline.DefaultPolicy(), time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC), time.UTC); err != nil || n != 0 {
+				t.Errorf("second reroute changed %d, %v; want 0", n, err)
+			}
+		})
+	}
+}

@@ -49,6 +49,11 @@ type Store interface {
 	// automatic mail that refers to nothing known), newest first, without
 	// attachments. Empty domains: all domains.
 	ListUnassigned(ctx context.Context, domains []string, limit int) ([]Message, error)
+	// ListUntouched returns the open cases opened since that no person has
+	// touched yet (no assignee, no timeline entry with an actor), oldest
+	// first, each with its first message's inbox, sender e-mail, subject
+	// and text: what routing looks at.
+	ListUntouched(ctx context.Context, since time.Time) ([]UntouchedCase, error)
 	// ListQuarantine returns quarantined items, newest first.
 	ListQuarantine(ctx context.Context, limit int) ([]QuarantineItem, error)
 	// IsTransient reports whether err, returned by this store, is worth
@@ -123,6 +128,9 @@ type Tx interface {
 	// thing. 0 when there is none. Only cases stored before this
 	// transaction are considered.
 	FindRelatedCases(ctx context.Context, qs []RelatedQuery) ([]int64, error)
+	// SetRouting gives cases another department, type, priority and
+	// deadlines, each change on the timeline ("routing").
+	SetRouting(ctx context.Context, rs []RoutingChange) error
 	// CreateCases allocates the next references for each (prefix, year)
 	// and creates the cases, in the order given (ids grow in that order);
 	// it returns their ids and references (MP-2026-000123). Numbers start
@@ -193,6 +201,21 @@ type Repeat struct {
 	CaseID int64
 	At     time.Time
 	Detail string
+}
+
+// UntouchedCase is a case routing may still change.
+type UntouchedCase struct {
+	Case
+	Inbox, SenderEmail, FirstSubject, FirstText string
+}
+
+// RoutingChange is a case routed again.
+type RoutingChange struct {
+	CaseID                     int64
+	Department, Type, Priority string
+	AckDue, AnswerDue          *time.Time
+	At                         time.Time
+	Detail                     string
 }
 
 // StatusChange is a case moving to another status.

@@ -445,3 +445,47 @@ func (t *tx) FindRelatedCases(ctx context.Context, qs []store.RelatedQuery) ([]i
 	}
 	return out, nil
 }
+
+func (s *Store) ListUntouched(ctx context.Context, since time.Time) ([]store.UntouchedCase, error) {
+	rows, err := s.pool.Query(ctx, `
+		SELECT `+caseColumns+`, coalesce(fm.inbox, ''), coalesce(fm.sender_email, ''), coalesce(fm.subject, ''), coalesce(fm.text, '')
+		FROM cases c
+		LEFT JOIN LATERAL (SELECT inbox, sender_email, subject, text FROM messages m WHERE m.case_id = c.id ORDER BY m.id LIMIT 1) AS fm ON true
+		WHERE c.opened_at >= $1 AND `+openCase+` AND c.assignee = ''
+			AND NOT EXISTS (SELECT 1 FROM case_timeline e WHERE e.case_id = c.id AND e.actor <> '')
+		ORDER BY c.opened_at, c.id`, at(since))
+	if err != nil {
+		return nil, fmt.Errorf("list untouched cases: %w", err)
+	}
+	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (store.UntouchedCase, error) {
+		var (
+			u                    store.UntouchedCase
+			contactID, relatedID *int64
+		)
+		c := &u.Case
+		err := row.Scan(&c.ID, &c.Ref, &c.Domain, &c.Type, &c.Status, &c.Department, &c.Priority, &c.Assignee, &c.Subject,
+			&c.Channel, &contactID, &c.OpenedAt, &c.UpdatedAt, &c.AckDue, &c.AnswerDue, &c.ClosedAt, &c.MessageCount, &c.RepeatCount, &relatedID,
+			&u.Inbox, &u.SenderEmail, &u.FirstSubject, &u.FirstText)
+		c.ContactID, c.RelatedCaseID = id(contactID), id(relatedID)
+		c.OpenedAt, c.UpdatedAt = c.OpenedAt.UTC(), c.UpdatedAt.UTC()
+		return u, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list untouched cases: %w", err)
+	}
+	return out, nil
+}
+
+func (t *tx) SetRouting(ctx context.Context, rs []store.RoutingChange) error {
+	b := &pgx.Batch{}
+	t.queueNewCases(b, nil)
+	for _, r := range rs {
+		b.Queue(`UPDATE cases SET department = $2, type = $3, priority = $4, ack_due = $5, answer_due = $6 WHERE id = $1`,
+			r.CaseID, driverutil.Clean(r.Department), driverutil.Clean(r.Type), driverutil.Clean(r.Priority), utc(r.AckDue), utc(r.AnswerDue))
+		b.Queue(`INSERT INTO case_timeline (case_id, at, kind, detail) VALUES ($1, $2, 'routing', $3)`, r.CaseID, at(r.At), driverutil.Clean(r.Detail))
+	}
+	if err := t.tx.SendBatch(ctx, b).Close(); err != nil {
+		return fmt.Errorf("set routing: %w", err)
+	}
+	return nil
+}

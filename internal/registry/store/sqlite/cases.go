@@ -323,3 +323,50 @@ func (t *tx) FindRelatedCases(ctx context.Context, qs []store.RelatedQuery) ([]i
 	}
 	return out, nil
 }
+
+func (s *Store) ListUntouched(ctx context.Context, since time.Time) ([]store.UntouchedCase, error) {
+	rows, err := s.read.QueryContext(ctx, `
+		SELECT `+caseColumns+`,
+			coalesce((SELECT inbox FROM messages m WHERE m.case_id = c.id ORDER BY m.id LIMIT 1), ''),
+			coalesce((SELECT sender_email FROM messages m WHERE m.case_id = c.id ORDER BY m.id LIMIT 1), ''),
+			coalesce((SELECT subject FROM messages m WHERE m.case_id = c.id ORDER BY m.id LIMIT 1), ''),
+			coalesce((SELECT text FROM messages m WHERE m.case_id = c.id ORDER BY m.id LIMIT 1), '')
+		FROM cases c
+		WHERE c.opened_at >= ? AND `+openCase+` AND c.assignee = ''
+			AND NOT EXISTS (SELECT 1 FROM case_timeline e WHERE e.case_id = c.id AND e.actor <> '')
+		ORDER BY c.opened_at, c.id`, formatTime(since))
+	if err != nil {
+		return nil, fmt.Errorf("list untouched cases: %w", err)
+	}
+	defer rows.Close()
+	var out []store.UntouchedCase
+	for rows.Next() {
+		var u store.UntouchedCase
+		c := &u.Case
+		if err := rows.Scan(&c.ID, &c.Ref, &c.Domain, &c.Type, &c.Status, &c.Department, &c.Priority, &c.Assignee, &c.Subject,
+			&c.Channel, nullIDColumn{&c.ContactID}, timeColumn{&c.OpenedAt}, timeColumn{&c.UpdatedAt},
+			nullTimeColumn{&c.AckDue}, nullTimeColumn{&c.AnswerDue}, nullTimeColumn{&c.ClosedAt}, &c.MessageCount, &c.RepeatCount,
+			nullIDColumn{&c.RelatedCaseID}, &u.Inbox, &u.SenderEmail, &u.FirstSubject, &u.FirstText); err != nil {
+			return nil, fmt.Errorf("list untouched cases: %w", err)
+		}
+		out = append(out, u)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list untouched cases: %w", err)
+	}
+	return out, nil
+}
+
+func (t *tx) SetRouting(ctx context.Context, rs []store.RoutingChange) error {
+	for _, r := range rs {
+		if _, err := t.tx.ExecContext(ctx, `UPDATE cases SET department = ?, type = ?, priority = ?, ack_due = ?, answer_due = ? WHERE id = ?`,
+			driverutil.Clean(r.Department), driverutil.Clean(r.Type), driverutil.Clean(r.Priority), nullTime(r.AckDue), nullTime(r.AnswerDue), r.CaseID); err != nil {
+			return fmt.Errorf("set routing of case %d: %w", r.CaseID, err)
+		}
+		if _, err := t.tx.ExecContext(ctx, `INSERT INTO case_timeline (case_id, at, kind, detail) VALUES (?, ?, 'routing', ?)`,
+			r.CaseID, formatTime(at(r.At)), driverutil.Clean(r.Detail)); err != nil {
+			return fmt.Errorf("set routing of case %d: %w", r.CaseID, err)
+		}
+	}
+	return nil
+}
