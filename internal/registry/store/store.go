@@ -54,6 +54,9 @@ type Store interface {
 	// first, each with its first message's inbox, sender e-mail, subject
 	// and text: what routing looks at.
 	ListUntouched(ctx context.Context, since time.Time) ([]UntouchedCase, error)
+	// ListComplaints returns the cases of type klacht opened in [from, to),
+	// oldest first, without messages.
+	ListComplaints(ctx context.Context, from, to time.Time) ([]Case, error)
 	// ListQuarantine returns quarantined items, newest first.
 	ListQuarantine(ctx context.Context, limit int) ([]QuarantineItem, error)
 	// IsTransient reports whether err, returned by this store, is worth
@@ -131,6 +134,9 @@ type Tx interface {
 	// SetRouting gives cases another department, type, priority and
 	// deadlines, each change on the timeline ("routing").
 	SetRouting(ctx context.Context, rs []RoutingChange) error
+	// SetAdmissible records whether a complaint is admissible and why not,
+	// on the timeline too ("admissibility").
+	SetAdmissible(ctx context.Context, caseID int64, admissible bool, reason, actor string, at time.Time) error
 	// CreateCases allocates the next references for each (prefix, year)
 	// and creates the cases, in the order given (ids grow in that order);
 	// it returns their ids and references (MP-2026-000123). Numbers start
@@ -359,6 +365,12 @@ type Case struct {
 	RepeatCount int
 	// RelatedCaseID is another case about the same thing (0: none).
 	RelatedCaseID int64
+	// AnsweredAt is when the case was first marked answered or closed.
+	AnsweredAt *time.Time
+	// Admissible records, for a complaint, whether it is admissible (nil:
+	// not decided) and why not.
+	Admissible         *bool
+	InadmissibleReason string
 }
 
 // TimelineEntry is one thing that happened to a case.

@@ -181,7 +181,8 @@ func (t *tx) FindCasesByRef(ctx context.Context, keys []store.DomainKey) (map[st
 // caseColumns are the columns scanCase reads, in order; c is the cases table.
 const caseColumns = `c.id, c.ref, c.domain, c.type, c.status, c.department, c.priority, c.assignee, c.subject,
 	c.channel, c.contact_id, c.opened_at, c.updated_at, c.ack_due, c.answer_due, c.closed_at,
-	(SELECT count(*) FROM messages m WHERE m.case_id = c.id), c.repeat_count, c.related_case_id`
+	(SELECT count(*) FROM messages m WHERE m.case_id = c.id), c.repeat_count, c.related_case_id,
+	c.answered_at, c.admissible, c.inadmissible_reason`
 
 func scanCase(row pgx.CollectableRow) (store.Case, error) {
 	var (
@@ -189,8 +190,10 @@ func scanCase(row pgx.CollectableRow) (store.Case, error) {
 		contactID, relatedID *int64
 	)
 	err := row.Scan(&c.ID, &c.Ref, &c.Domain, &c.Type, &c.Status, &c.Department, &c.Priority, &c.Assignee, &c.Subject,
-		&c.Channel, &contactID, &c.OpenedAt, &c.UpdatedAt, &c.AckDue, &c.AnswerDue, &c.ClosedAt, &c.MessageCount, &c.RepeatCount, &relatedID)
+		&c.Channel, &contactID, &c.OpenedAt, &c.UpdatedAt, &c.AckDue, &c.AnswerDue, &c.ClosedAt, &c.MessageCount, &c.RepeatCount, &relatedID,
+		&c.AnsweredAt, &c.Admissible, &c.InadmissibleReason)
 	c.ContactID, c.RelatedCaseID = id(contactID), id(relatedID)
+	c.AnsweredAt = utc(c.AnsweredAt)
 	c.OpenedAt, c.UpdatedAt = c.OpenedAt.UTC(), c.UpdatedAt.UTC()
 	c.AckDue, c.AnswerDue, c.ClosedAt = utc(c.AckDue), utc(c.AnswerDue), utc(c.ClosedAt)
 	return c, err
@@ -393,7 +396,9 @@ func (t *tx) SetStatuses(ctx context.Context, cs []store.StatusChange) error {
 		}
 		b.Queue(`WITH old AS (SELECT status FROM cases WHERE id = $1 FOR UPDATE),
 			upd AS (UPDATE cases SET status = $2, updated_at = greatest(updated_at, $3),
-				closed_at = CASE WHEN $2 = 'afgesloten' THEN $3 ELSE NULL END WHERE id = $1 RETURNING id)
+				closed_at = CASE WHEN $2 = 'afgesloten' THEN $3 ELSE NULL END,
+				answered_at = CASE WHEN $2 IN ('beantwoord', 'afgesloten') THEN coalesce(answered_at, $3) ELSE answered_at END
+				WHERE id = $1 RETURNING id)
 			INSERT INTO case_timeline (case_id, at, kind, actor, detail)
 			SELECT $1, $3, 'status', $4, old.status || ' → ' || $2 || CASE WHEN $5 = '' THEN '' ELSE ': ' || $5 END
 			FROM old, upd`, c.CaseID, c.Status, at(c.At), driverutil.Clean(c.Actor), driverutil.Clean(c.Detail))
@@ -465,7 +470,7 @@ func (s *Store) ListUntouched(ctx context.Context, since time.Time) ([]store.Unt
 		c := &u.Case
 		err := row.Scan(&c.ID, &c.Ref, &c.Domain, &c.Type, &c.Status, &c.Department, &c.Priority, &c.Assignee, &c.Subject,
 			&c.Channel, &contactID, &c.OpenedAt, &c.UpdatedAt, &c.AckDue, &c.AnswerDue, &c.ClosedAt, &c.MessageCount, &c.RepeatCount, &relatedID,
-			&u.Inbox, &u.SenderEmail, &u.FirstSubject, &u.FirstText)
+			&c.AnsweredAt, &c.Admissible, &c.InadmissibleReason, &u.Inbox, &u.SenderEmail, &u.FirstSubject, &u.FirstText)
 		c.ContactID, c.RelatedCaseID = id(contactID), id(relatedID)
 		c.OpenedAt, c.UpdatedAt = c.OpenedAt.UTC(), c.UpdatedAt.UTC()
 		return u, err
@@ -486,6 +491,35 @@ func (t *tx) SetRouting(ctx context.Context, rs []store.RoutingChange) error {
 	}
 	if err := t.tx.SendBatch(ctx, b).Close(); err != nil {
 		return fmt.Errorf("set routing: %w", err)
+	}
+	return nil
+}
+
+func (s *Store) ListComplaints(ctx context.Context, from, to time.Time) ([]store.Case, error) {
+	rows, err := s.pool.Query(ctx, `SELECT `+caseColumns+` FROM cases c WHERE c.type = 'klacht' AND c.opened_at >= $1 AND c.opened_at < $2
+		ORDER BY c.opened_at, c.id`, at(from), at(to))
+	if err != nil {
+		return nil, fmt.Errorf("list complaints: %w", err)
+	}
+	cases, err := pgx.CollectRows(rows, scanCase)
+	if err != nil {
+		return nil, fmt.Errorf("list complaints: %w", err)
+	}
+	return cases, nil
+}
+
+func (t *tx) SetAdmissible(ctx context.Context, caseID int64, admissible bool, reason, actor string, when time.Time) error {
+	b := &pgx.Batch{}
+	t.queueNewCases(b, nil)
+	detail := "ontvankelijk"
+	if !admissible {
+		detail = "onontvankelijk: " + driverutil.Clean(reason)
+	}
+	b.Queue(`UPDATE cases SET admissible = $2, inadmissible_reason = $3 WHERE id = $1`, caseID, admissible, driverutil.Clean(reason))
+	b.Queue(`INSERT INTO case_timeline (case_id, at, kind, actor, detail) VALUES ($1, $2, 'admissibility', $3, $4)`,
+		caseID, at(when), driverutil.Clean(actor), detail)
+	if err := t.tx.SendBatch(ctx, b).Close(); err != nil {
+		return fmt.Errorf("set admissibility of case %d: %w", caseID, err)
 	}
 	return nil
 }

@@ -76,14 +76,15 @@ func (t *tx) FindCasesByRef(ctx context.Context, keys []store.DomainKey) (map[st
 // caseColumns are the columns scanCase reads, in order; c is the cases table.
 const caseColumns = `c.id, c.ref, c.domain, c.type, c.status, c.department, c.priority, c.assignee, c.subject,
 	c.channel, c.contact_id, c.opened_at, c.updated_at, c.ack_due, c.answer_due, c.closed_at,
-	(SELECT count(*) FROM messages m WHERE m.case_id = c.id), c.repeat_count, c.related_case_id`
+	(SELECT count(*) FROM messages m WHERE m.case_id = c.id), c.repeat_count, c.related_case_id,
+	c.answered_at, c.admissible, c.inadmissible_reason`
 
 func scanCase(row interface{ Scan(...any) error }) (store.Case, error) {
 	var c store.Case
 	err := row.Scan(&c.ID, &c.Ref, &c.Domain, &c.Type, &c.Status, &c.Department, &c.Priority, &c.Assignee, &c.Subject,
 		&c.Channel, nullIDColumn{&c.ContactID}, timeColumn{&c.OpenedAt}, timeColumn{&c.UpdatedAt},
 		nullTimeColumn{&c.AckDue}, nullTimeColumn{&c.AnswerDue}, nullTimeColumn{&c.ClosedAt}, &c.MessageCount, &c.RepeatCount,
-		nullIDColumn{&c.RelatedCaseID})
+		nullIDColumn{&c.RelatedCaseID}, nullTimeColumn{&c.AnsweredAt}, nullBoolColumn{&c.Admissible}, &c.InadmissibleReason)
 	return c, err
 }
 
@@ -283,8 +284,9 @@ func (t *tx) SetStatuses(ctx context.Context, cs []store.StatusChange) error {
 		if c.Status == store.StatusClosed {
 			closed = when
 		}
-		if _, err := t.tx.ExecContext(ctx, `UPDATE cases SET status = ?, updated_at = max(updated_at, ?), closed_at = ? WHERE id = ?`,
-			c.Status, when, closed, c.CaseID); err != nil {
+		if _, err := t.tx.ExecContext(ctx, `UPDATE cases SET status = ?, updated_at = max(updated_at, ?), closed_at = ?,
+			answered_at = CASE WHEN ? IN ('beantwoord', 'afgesloten') THEN coalesce(answered_at, ?) ELSE answered_at END WHERE id = ?`,
+			c.Status, when, closed, c.Status, when, c.CaseID); err != nil {
 			return fmt.Errorf("set status of case %d: %w", c.CaseID, err)
 		}
 		detail := old + " → " + c.Status
@@ -346,7 +348,8 @@ func (s *Store) ListUntouched(ctx context.Context, since time.Time) ([]store.Unt
 		if err := rows.Scan(&c.ID, &c.Ref, &c.Domain, &c.Type, &c.Status, &c.Department, &c.Priority, &c.Assignee, &c.Subject,
 			&c.Channel, nullIDColumn{&c.ContactID}, timeColumn{&c.OpenedAt}, timeColumn{&c.UpdatedAt},
 			nullTimeColumn{&c.AckDue}, nullTimeColumn{&c.AnswerDue}, nullTimeColumn{&c.ClosedAt}, &c.MessageCount, &c.RepeatCount,
-			nullIDColumn{&c.RelatedCaseID}, &u.Inbox, &u.SenderEmail, &u.FirstSubject, &u.FirstText); err != nil {
+			nullIDColumn{&c.RelatedCaseID}, nullTimeColumn{&c.AnsweredAt}, nullBoolColumn{&c.Admissible}, &c.InadmissibleReason,
+			&u.Inbox, &u.SenderEmail, &u.FirstSubject, &u.FirstText); err != nil {
 			return nil, fmt.Errorf("list untouched cases: %w", err)
 		}
 		out = append(out, u)
@@ -367,6 +370,60 @@ func (t *tx) SetRouting(ctx context.Context, rs []store.RoutingChange) error {
 			r.CaseID, formatTime(at(r.At)), driverutil.Clean(r.Detail)); err != nil {
 			return fmt.Errorf("set routing of case %d: %w", r.CaseID, err)
 		}
+	}
+	return nil
+}
+
+// nullBoolColumn scans a nullable 0/1 into a *bool.
+type nullBoolColumn struct{ p **bool }
+
+func (c nullBoolColumn) Scan(v any) error {
+	var b sql.NullBool
+	if err := b.Scan(v); err != nil {
+		return err
+	}
+	if b.Valid {
+		x := b.Bool
+		*c.p = &x
+	} else {
+		*c.p = nil
+	}
+	return nil
+}
+
+func (s *Store) ListComplaints(ctx context.Context, from, to time.Time) ([]store.Case, error) {
+	rows, err := s.read.QueryContext(ctx, `SELECT `+caseColumns+` FROM cases c WHERE c.type = 'klacht' AND c.opened_at >= ? AND c.opened_at < ?
+		ORDER BY c.opened_at, c.id`, formatTime(from), formatTime(to))
+	if err != nil {
+		return nil, fmt.Errorf("list complaints: %w", err)
+	}
+	defer rows.Close()
+	var cases []store.Case
+	for rows.Next() {
+		c, err := scanCase(rows)
+		if err != nil {
+			return nil, fmt.Errorf("list complaints: %w", err)
+		}
+		cases = append(cases, c)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list complaints: %w", err)
+	}
+	return cases, nil
+}
+
+func (t *tx) SetAdmissible(ctx context.Context, caseID int64, admissible bool, reason, actor string, when time.Time) error {
+	detail := "ontvankelijk"
+	if !admissible {
+		detail = "onontvankelijk: " + driverutil.Clean(reason)
+	}
+	if _, err := t.tx.ExecContext(ctx, `UPDATE cases SET admissible = ?, inadmissible_reason = ? WHERE id = ?`,
+		admissible, driverutil.Clean(reason), caseID); err != nil {
+		return fmt.Errorf("set admissibility of case %d: %w", caseID, err)
+	}
+	if _, err := t.tx.ExecContext(ctx, `INSERT INTO case_timeline (case_id, at, kind, actor, detail) VALUES (?, ?, 'admissibility', ?, ?)`,
+		caseID, formatTime(at(when)), driverutil.Clean(actor), detail); err != nil {
+		return fmt.Errorf("set admissibility of case %d: %w", caseID, err)
 	}
 	return nil
 }

@@ -640,3 +640,44 @@ func testRelated(t *testing.T, s store.Store) {
 		t.Errorf("related case not stored: %+v, %v", d.Case, err)
 	}
 }
+
+func testComplaints(t *testing.T, s store.Store) {
+	var refs []store.CaseRef
+	inTx(t, s, func(tx store.Tx) {
+		var err error
+		refs, err = tx.CreateCases(ctx(t), []store.NewCase{
+			{Prefix: "KL", Year: 2026, Domain: "gemeente", Type: "klacht", Department: "milieu", Channel: "email", OpenedAt: at(0)},
+			{Prefix: "KL", Year: 2026, Domain: "gemeente", Type: "vraag", OpenedAt: at(0)},
+			{Prefix: "KL", Year: 2026, Domain: "gemeente", Type: "klacht", OpenedAt: at(100000)}, // outside the period
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, r := range refs {
+			insertTx(t, tx, inCase(message(fmt.Sprintf("kl-%d", i), "gemeente"), r.ID, at(1)))
+		}
+	})
+	inTx(t, s, func(tx store.Tx) {
+		if err := tx.SetStatuses(ctx(t), []store.StatusChange{{CaseID: refs[0].ID, Status: store.StatusAnswered, At: at(60)}}); err != nil {
+			t.Fatal(err)
+		}
+		if err := tx.SetStatuses(ctx(t), []store.StatusChange{{CaseID: refs[0].ID, Status: store.StatusClosed, At: at(120)}}); err != nil {
+			t.Fatal(err)
+		}
+		if err := tx.SetAdmissible(ctx(t), refs[0].ID, false, "feiten ouder dan een jaar", "els", at(61)); err != nil {
+			t.Fatal(err)
+		}
+	})
+	got, err := s.ListComplaints(ctx(t), at(-10), at(10))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 1 || got[0].Ref != refs[0].Ref {
+		t.Fatalf("ListComplaints = %+v", got)
+	}
+	c := got[0]
+	if c.AnsweredAt == nil || !c.AnsweredAt.Equal(at(60).Truncate(time.Microsecond)) || c.Admissible == nil || *c.Admissible ||
+		c.InadmissibleReason != "feiten ouder dan een jaar" {
+		t.Errorf("complaint %+v (answered %v, admissible %v)", c, c.AnsweredAt, c.Admissible)
+	}
+}

@@ -53,6 +53,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Statuses", testStatuses},
 		{"Unassigned", testUnassigned},
 		{"Related", testRelated},
+		{"Complaints", testComplaints},
 		{"ListCases", testListCases},
 		{"GetCase", testGetCase},
 		{"GetCaseNotFound", testGetCaseNotFound},
