@@ -7,11 +7,13 @@ package api
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"strconv"
 	"time"
 
+	"github.com/meldpunt/meldpunt/internal/registry/report"
 	"github.com/meldpunt/meldpunt/internal/registry/store"
 )
 
@@ -22,11 +24,47 @@ const DueSoon = 72 * time.Hour
 type Handler struct {
 	st  store.Store
 	log *slog.Logger
+	loc *time.Location
 }
 
-// New returns the API handler.
+// New returns the API handler. Years in reports are counted in
+// Europe/Brussels time.
 func New(st store.Store, log *slog.Logger) *Handler {
-	return &Handler{st: st, log: log}
+	loc, err := time.LoadLocation("Europe/Brussels")
+	if err != nil {
+		loc = time.UTC
+	}
+	return &Handler{st: st, log: log, loc: loc}
+}
+
+// complaintsReport answers the yearly complaints report for the council,
+// as JSON or, with ?format=csv, as a spreadsheet.
+func (h *Handler) complaintsReport(w http.ResponseWriter, r *http.Request) {
+	year, err := strconv.Atoi(r.URL.Query().Get("year"))
+	if err != nil || year < 2000 || year > 2200 {
+		writeError(w, http.StatusBadRequest, "year: want a year such as 2026")
+		return
+	}
+	from, to := report.Period(year, h.loc)
+	cases, err := h.st.ListComplaints(r.Context(), from, to)
+	if err != nil {
+		h.log.Error("complaints report", "error", err)
+		writeError(w, http.StatusServiceUnavailable, "the store is not available")
+		return
+	}
+	rep := report.Build(year, cases)
+	switch r.URL.Query().Get("format") {
+	case "", "json":
+		writeJSON(w, http.StatusOK, rep)
+	case "csv":
+		w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+		w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="klachten-%d.csv"`, year))
+		if err := rep.WriteCSV(w); err != nil {
+			h.log.Warn("write complaints report", "error", err)
+		}
+	default:
+		writeError(w, http.StatusBadRequest, "format: want json or csv")
+	}
 }
 
 // Register mounts the API routes on mux.
@@ -34,6 +72,7 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET /api/v1/cases", h.listCases)
 	mux.HandleFunc("GET /api/v1/cases/{ref}", h.getCase)
 	mux.HandleFunc("GET /api/v1/messages/unassigned", h.listUnassigned)
+	mux.HandleFunc("GET /api/v1/reports/complaints", h.complaintsReport)
 }
 
 // Case is a case as the API shows it.

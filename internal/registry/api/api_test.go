@@ -243,3 +243,63 @@ func TestCasesAPIDue(t *testing.T) {
 		t.Errorf("unassigned = %s", b)
 	}
 }
+
+func TestComplaintsReportAPI(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "api.db"), log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	if err := st.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	opened := time.Date(2026, 2, 2, 10, 0, 0, 0, time.UTC)
+	due := opened.AddDate(0, 0, 45)
+	tx, err := st.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	refs, err := tx.CreateCases(ctx, []store.NewCase{{Prefix: "MP", Year: 2026, Domain: "gemeente", Type: "klacht", Department: "milieu",
+		Channel: "email", OpenedAt: opened, AnswerDue: &due}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := tx.InsertMessages(ctx, []*store.Message{{EventID: "k-1", CaseID: refs[0].ID, Channel: "email", Domain: "gemeente",
+		ExternalID: "<k@x>", EventTime: opened, Event: []byte(`{}`)}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := tx.SetStatuses(ctx, []store.StatusChange{{CaseID: refs[0].ID, Status: store.StatusAnswered, At: opened.AddDate(0, 0, 12)}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := tx.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	mux := http.NewServeMux()
+	api.New(st, log).Register(mux)
+	srv := httptest.NewServer(mux)
+	t.Cleanup(srv.Close)
+	resp, err := http.Get(srv.URL + "/api/v1/reports/complaints?year=2026")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !strings.Contains(string(b), `"answered_in_time": 1`) || !strings.Contains(string(b), `"median_handling_days": 12`) {
+		t.Errorf("report = %d %s", resp.StatusCode, b)
+	}
+	resp, err = http.Get(srv.URL + "/api/v1/reports/complaints?year=2026&format=csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ = io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/csv") || !strings.Contains(string(b), "2026;milieu;email;1;0;0;1;1;0;0;12.0") {
+		t.Errorf("csv = %s %s", resp.Header.Get("Content-Type"), b)
+	}
+	if resp, err := http.Get(srv.URL + "/api/v1/reports/complaints?year=twintig"); err != nil || resp.StatusCode != 400 {
+		t.Errorf("bad year: %v", err)
+	}
+}
