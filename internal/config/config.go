@@ -167,18 +167,8 @@ func Defaults() Registry {
 // result, reporting every problem at once.
 func Load(path string, getenv func(string) string) (Registry, error) {
 	cfg := Defaults()
-	if path != "" {
-		md, err := toml.DecodeFile(path, &cfg)
-		if err != nil {
-			return cfg, fmt.Errorf("read config %s: %w", path, err)
-		}
-		if und := md.Undecoded(); len(und) > 0 {
-			keys := make([]string, len(und))
-			for i, k := range und {
-				keys[i] = k.String()
-			}
-			return cfg, fmt.Errorf("read config %s: unknown settings: %s", path, strings.Join(keys, ", "))
-		}
+	if err := decodeFile(path, &cfg); err != nil {
+		return cfg, err
 	}
 	if v := getenv(EnvDatabaseURL); v != "" {
 		cfg.Database.URL = v
@@ -199,6 +189,26 @@ func Load(path string, getenv func(string) string) (Registry, error) {
 		return cfg, fmt.Errorf("config %s: %w", orDefault(path), err)
 	}
 	return cfg, nil
+}
+
+// decodeFile reads the TOML file at path (nothing when path is empty) into
+// v, refusing settings v does not have.
+func decodeFile(path string, v any) error {
+	if path == "" {
+		return nil
+	}
+	md, err := toml.DecodeFile(path, v)
+	if err != nil {
+		return fmt.Errorf("read config %s: %w", path, err)
+	}
+	if und := md.Undecoded(); len(und) > 0 {
+		keys := make([]string, len(und))
+		for i, k := range und {
+			keys[i] = k.String()
+		}
+		return fmt.Errorf("read config %s: unknown settings: %s", path, strings.Join(keys, ", "))
+	}
+	return nil
 }
 
 func orDefault(path string) string {

@@ -6,8 +6,6 @@ import (
 	"net"
 	"strings"
 	"time"
-
-	"github.com/BurntSushi/toml"
 )
 
 // Eloket is the configuration of `ingest-eloket`.
@@ -95,18 +93,8 @@ func EloketDefaults() Eloket {
 // validates everything.
 func LoadEloket(path string, getenv func(string) string) (Eloket, error) {
 	cfg := EloketDefaults()
-	if path != "" {
-		md, err := toml.DecodeFile(path, &cfg)
-		if err != nil {
-			return cfg, fmt.Errorf("read config %s: %w", path, err)
-		}
-		if und := md.Undecoded(); len(und) > 0 {
-			keys := make([]string, len(und))
-			for i, k := range und {
-				keys[i] = k.String()
-			}
-			return cfg, fmt.Errorf("read config %s: unknown settings: %s", path, strings.Join(keys, ", "))
-		}
+	if err := decodeFile(path, &cfg); err != nil {
+		return cfg, err
 	}
 	if v := getenv(EnvNATSURL); v != "" {
 		cfg.NATS.URL = v

@@ -7,8 +7,6 @@ import (
 	"regexp"
 	"strings"
 	"time"
-
-	"github.com/BurntSushi/toml"
 )
 
 // Facebook is the configuration of `ingest-facebook`.
@@ -79,18 +77,8 @@ func FacebookDefaults() Facebook {
 // MELDPUNT_NATS_URL and MELDPUNT_HTTP_ADDR and validates everything.
 func LoadFacebook(path string, getenv func(string) string) (Facebook, error) {
 	cfg := FacebookDefaults()
-	if path != "" {
-		md, err := toml.DecodeFile(path, &cfg)
-		if err != nil {
-			return cfg, fmt.Errorf("read config %s: %w", path, err)
-		}
-		if und := md.Undecoded(); len(und) > 0 {
-			keys := make([]string, len(und))
-			for i, k := range und {
-				keys[i] = k.String()
-			}
-			return cfg, fmt.Errorf("read config %s: unknown settings: %s", path, strings.Join(keys, ", "))
-		}
+	if err := decodeFile(path, &cfg); err != nil {
+		return cfg, err
 	}
 	if v := getenv(EnvNATSURL); v != "" {
 		cfg.NATS.URL = v

@@ -5,10 +5,7 @@ import (
 	"fmt"
 	"net"
 	"regexp"
-	"strings"
 	"time"
-
-	"github.com/BurntSushi/toml"
 )
 
 // Mail is the configuration of `ingest-mail`.
@@ -90,18 +87,8 @@ func MailDefaults() Mail {
 // false (for `ingest-mail import`, which needs only NATS).
 func LoadMail(path string, getenv func(string) string, needMailboxes bool) (Mail, error) {
 	cfg := MailDefaults()
-	if path != "" {
-		md, err := toml.DecodeFile(path, &cfg)
-		if err != nil {
-			return cfg, fmt.Errorf("read config %s: %w", path, err)
-		}
-		if und := md.Undecoded(); len(und) > 0 {
-			keys := make([]string, len(und))
-			for i, k := range und {
-				keys[i] = k.String()
-			}
-			return cfg, fmt.Errorf("read config %s: unknown settings: %s", path, strings.Join(keys, ", "))
-		}
+	if err := decodeFile(path, &cfg); err != nil {
+		return cfg, err
 	}
 	if v := getenv(EnvNATSURL); v != "" {
 		cfg.NATS.URL = v
