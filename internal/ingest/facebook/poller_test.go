@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -14,7 +15,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/nats-io/nats.go/jetstream"
 	promtest "github.com/prometheus/client_golang/prometheus/testutil"
 
 	"github.com/meldpunt/meldpunt/internal/bus"
@@ -83,59 +83,13 @@ func (r *rig) run() {
 
 // events reads the stream and returns its events by id, failing on a
 // repeated id (the stream should have dropped it).
-func (r *rig) events() map[string]caseevent.Event {
-	r.t.Helper()
-	ctx := context.Background()
-	cons, err := r.bus.JetStream().OrderedConsumer(ctx, bus.StreamName, jetstream.OrderedConsumerConfig{})
-	if err != nil {
-		r.t.Fatal(err)
-	}
-	info, err := cons.Info(ctx)
-	if err != nil {
-		r.t.Fatal(err)
-	}
-	out := map[string]caseevent.Event{}
-	for n := info.NumPending; n > 0; {
-		batch, err := cons.Fetch(int(min(n, 1000)), jetstream.FetchMaxWait(5*time.Second))
-		if err != nil {
-			r.t.Fatal(err)
-		}
-		for m := range batch.Messages() {
-			ev, err := caseevent.Parse(m.Data())
-			if err != nil {
-				r.t.Fatalf("invalid event on the stream: %v", err)
-			}
-			if _, dup := out[ev.ID]; dup {
-				r.t.Errorf("event %s twice on the stream", ev.ID)
-			}
-			out[ev.ID] = ev
-			n--
-		}
-	}
-	return out
-}
+func (r *rig) events() map[string]caseevent.Event { return natstest.StreamEvents(r.t, r.bus) }
 
-func (r *rig) count() uint64 {
-	st, err := r.bus.JetStream().Stream(context.Background(), bus.StreamName)
-	if err != nil {
-		r.t.Fatal(err)
-	}
-	info, err := st.Info(context.Background())
-	if err != nil {
-		r.t.Fatal(err)
-	}
-	return info.State.Msgs
-}
+func (r *rig) count() uint64 { return natstest.StreamCount(r.t, r.bus) }
 
 func (r *rig) waitCount(n uint64) {
 	r.t.Helper()
-	deadline := time.Now().Add(2 * time.Minute) // a hung test's safety net
-	for r.count() < n {
-		if time.Now().After(deadline) {
-			r.t.Fatalf("stream holds %d events, waited for %d; health %+v", r.count(), n, r.health.Snapshot())
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	natstest.WaitStream(r.t, r.bus, n, func() string { return fmt.Sprintf("health %+v", r.health.Snapshot()) })
 }
 
 func (r *rig) waitHealthy(want bool) ingest.SourceHealth {

@@ -1,7 +1,8 @@
 // Package natstest starts real, in-process NATS servers with JetStream for
 // tests, on a random port with a temporary store, and connects buses to them.
 //
-// It imports internal/bus and nothing else of meldpunt; only tests use it.
+// It imports internal/bus and internal/caseevent and nothing else of
+// meldpunt; only tests use it.
 package natstest
 
 import (
@@ -14,7 +15,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nats-io/nats.go/jetstream"
+
 	"github.com/meldpunt/meldpunt/internal/bus"
+	"github.com/meldpunt/meldpunt/internal/caseevent"
 )
 
 const startTimeout = 30 * time.Second
@@ -141,4 +145,67 @@ func ConnectConfig(t testing.TB, s *Server, cfg bus.Config) *bus.Bus {
 		t.Fatalf("natstest: %v", err)
 	}
 	return b
+}
+
+// StreamCount is how many events the intake stream holds.
+func StreamCount(t testing.TB, b *bus.Bus) uint64 {
+	t.Helper()
+	st, err := b.JetStream().Stream(context.Background(), bus.StreamName)
+	if err != nil {
+		t.Fatalf("natstest: intake stream: %v", err)
+	}
+	info, err := st.Info(context.Background())
+	if err != nil {
+		t.Fatalf("natstest: intake stream info: %v", err)
+	}
+	return info.State.Msgs
+}
+
+// WaitStream waits until the intake stream holds at least n events. The
+// deadline only keeps a broken test from hanging; describe tells what the
+// test was waiting on.
+func WaitStream(t testing.TB, b *bus.Bus, n uint64, describe func() string) {
+	t.Helper()
+	deadline := time.Now().Add(3 * time.Minute)
+	for StreamCount(t, b) < n {
+		if time.Now().After(deadline) {
+			t.Fatalf("stream holds %d events, waited for %d; %s", StreamCount(t, b), n, describe())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// StreamEvents reads the whole intake stream and returns its events by id,
+// failing the test on an event that is not valid or on an id seen twice
+// (the stream should have dropped it).
+func StreamEvents(t testing.TB, b *bus.Bus) map[string]caseevent.Event {
+	t.Helper()
+	ctx := context.Background()
+	cons, err := b.JetStream().OrderedConsumer(ctx, bus.StreamName, jetstream.OrderedConsumerConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	info, err := cons.Info(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]caseevent.Event{}
+	for n := info.NumPending; n > 0; {
+		batch, err := cons.Fetch(int(min(n, 1000)), jetstream.FetchMaxWait(5*time.Second))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for m := range batch.Messages() {
+			ev, err := caseevent.Parse(m.Data())
+			if err != nil {
+				t.Fatalf("invalid event on the stream: %v", err)
+			}
+			if _, dup := out[ev.ID]; dup {
+				t.Errorf("event %s twice on the stream", ev.ID)
+			}
+			out[ev.ID] = ev
+			n--
+		}
+	}
+	return out
 }
