@@ -6,13 +6,10 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"net"
-	"net/http"
 	"strings"
 	"time"
 
 	"github.com/BurntSushi/toml"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/meldpunt/meldpunt/internal/caseevent"
 	"github.com/meldpunt/meldpunt/internal/config"
@@ -166,33 +163,17 @@ func eloketServe(ctx context.Context, cfg config.Eloket, sources []eloket.Source
 	health := ingest.NewHealth()
 	metrics := ingest.NewMetrics("eloket")
 	runner := eloket.NewRunner(b, health, metrics, cfg.AttachmentLimit, log)
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET /healthz", ingest.HealthHandler(health))
-	mux.Handle("GET /metrics", promhttp.HandlerFor(metrics.Registry, promhttp.HandlerOpts{}))
+	var routes []ingest.Route
 	for _, h := range hooks {
-		mux.Handle(h.path, jsonapi.NewWebhook(h.cfg, runner.Webhook(h.source), log))
+		routes = append(routes, ingest.Route{Pattern: h.path, Handler: jsonapi.NewWebhook(h.cfg, runner.Webhook(h.source), log)})
 	}
-	ln, err := net.Listen("tcp", cfg.HTTP.Addr)
-	if err != nil {
-		return fmt.Errorf("listen on %s (set MELDPUNT_HTTP_ADDR to choose another address): %w", cfg.HTTP.Addr, err)
-	}
-	log.Info("http listening", "addr", ln.Addr().String(), "webhooks", len(hooks))
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
-	httpErr := make(chan error, 1)
-	go func() {
-		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			httpErr <- err
-		}
-		close(httpErr)
-	}()
 	log.Info("ingest-eloket running", "pollers", len(sources), "webhooks", len(hooks))
-	runner.Run(ctx, sources)
-	<-ctx.Done() // webhook-only set-ups have no pollers to wait for
-	shut, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
-	defer cancel()
-	_ = srv.Shutdown(shut) // webhooks in flight finish; best effort at exit
-	if err := <-httpErr; err != nil {
-		return fmt.Errorf("http: %w", err)
+	run := func(ctx context.Context) {
+		runner.Run(ctx, sources)
+		<-ctx.Done() // webhook-only set-ups have no pollers to wait for
+	}
+	if err := runConnector(ctx, cfg.HTTP.Addr, health, metrics, log, run, routes...); err != nil {
+		return err
 	}
 	return nil
 }

@@ -2,14 +2,8 @@ package cli
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
-	"net"
-	"net/http"
-	"time"
-
-	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/meldpunt/meldpunt/internal/caseevent"
 	"github.com/meldpunt/meldpunt/internal/config"
@@ -90,40 +84,20 @@ func facebookServe(ctx context.Context, cfg config.Facebook, env Env) error {
 		PollInterval: cfg.PollInterval, Overlap: cfg.Overlap, CommentDays: cfg.CommentDays, AttachmentLimit: cfg.AttachmentLimit,
 	}, log)
 
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET /healthz", ingest.HealthHandler(health))
-	mux.Handle("GET /metrics", promhttp.HandlerFor(metrics.Registry, promhttp.HandlerOpts{}))
+	var routes []ingest.Route
 	if cfg.Webhook.Enabled {
 		verify, err := cfg.Webhook.VerifyToken.Resolve(env.Getenv)
 		if err != nil {
 			return fmt.Errorf("webhook.verify_token: %w", err)
 		}
-		h := webhook.New(webhook.Config{
+		routes = append(routes, ingest.Route{Pattern: cfg.Webhook.Path, Handler: webhook.New(webhook.Config{
 			VerifyToken: func() string { return verify },
 			AppSecret:   func() string { return appSecret },
-		}, poller.Pushed(sources), log)
-		mux.Handle(cfg.Webhook.Path, h)
+		}, poller.Pushed(sources), log)})
 	}
-	ln, err := net.Listen("tcp", cfg.HTTP.Addr)
-	if err != nil {
-		return fmt.Errorf("listen on %s (set MELDPUNT_HTTP_ADDR to choose another address): %w", cfg.HTTP.Addr, err)
-	}
-	log.Info("http listening", "addr", ln.Addr().String(), "webhook", cfg.Webhook.Enabled)
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
-	httpErr := make(chan error, 1)
-	go func() {
-		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			httpErr <- err
-		}
-		close(httpErr)
-	}()
-	log.Info("ingest-facebook running", "pages", len(sources))
-	poller.Run(ctx, sources) // returns when ctx ends; publishes in hand are finished
-	shut, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
-	defer cancel()
-	_ = srv.Shutdown(shut) // webhooks in flight finish; best effort at exit
-	if err := <-httpErr; err != nil {
-		return fmt.Errorf("http: %w", err)
+	log.Info("ingest-facebook running", "pages", len(sources), "webhook", cfg.Webhook.Enabled)
+	if err := runConnector(ctx, cfg.HTTP.Addr, health, metrics, log, func(ctx context.Context) { poller.Run(ctx, sources) }, routes...); err != nil {
+		return err
 	}
 	return nil
 }

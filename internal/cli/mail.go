@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"regexp"
 	"strings"
-	"sync"
 	"time"
 
 	"golang.org/x/oauth2"
@@ -73,6 +72,38 @@ func IngestMail(ctx context.Context, args []string, env Env) int {
 
 type usageError struct{ error }
 
+// caseRefPattern is the configured pattern, or the registry's own
+// (MP-YYYY-NNNNNN, tolerant of case and spaces).
+func caseRefPattern(configured string) *regexp.Regexp {
+	if configured == "" {
+		return caseevent.CaseRefPattern("MP")
+	}
+	return regexp.MustCompile(configured) // validated by config
+}
+
+// runConnector runs a connector's work until ctx ends, with its HTTP
+// listener (health, metrics, and routes such as webhooks) beside it. When
+// the listener fails — its address taken — the work stops too, and the
+// error is returned. Work in hand is finished by run before it returns.
+func runConnector(ctx context.Context, addr string, h *ingest.Health, m *ingest.Metrics, log *slog.Logger,
+	run func(ctx context.Context), routes ...ingest.Route) error {
+	runCtx, stop := context.WithCancel(ctx)
+	defer stop()
+	httpCtx, stopHTTP := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopHTTP()
+	httpErr := make(chan error, 1)
+	go func() {
+		err := ingest.Serve(httpCtx, addr, h, m, log, nil, routes...)
+		if err != nil {
+			stop()
+		}
+		httpErr <- err
+	}()
+	run(runCtx)
+	stopHTTP()
+	return <-httpErr
+}
+
 func connectorBus(ctx context.Context, n config.NATS, name string, env Env, log *slog.Logger) (*bus.Bus, error) {
 	password, err := n.Password.Resolve(env.Getenv)
 	if err != nil {
@@ -116,19 +147,11 @@ func mailServe(ctx context.Context, path string, env Env) error {
 	health := ingest.NewHealth()
 	metrics := ingest.NewMetrics("mail")
 	syncer := mailsync.New(b, health, metrics, mailsync.Options{
-		MaxMessageSize: cfg.MaxMessageSize, CaseRef: regexp.MustCompile(cfg.CaseRefPattern),
+		MaxMessageSize: cfg.MaxMessageSize, CaseRef: caseRefPattern(cfg.CaseRefPattern),
 		PollInterval: cfg.PollInterval,
 	}, log)
-	var wg sync.WaitGroup
-	httpErr := make(chan error, 1)
-	httpCtx, stopHTTP := context.WithCancel(context.WithoutCancel(ctx))
-	defer stopHTTP()
-	wg.Go(func() { httpErr <- ingest.Serve(httpCtx, cfg.HTTP.Addr, health, metrics, log, nil) })
 	log.Info("ingest-mail running", "mailboxes", len(mailboxes))
-	syncer.Run(ctx, mailboxes) // returns when ctx ends, in-flight publishes finished
-	stopHTTP()
-	wg.Wait()
-	if err := <-httpErr; err != nil {
+	if err := runConnector(ctx, cfg.HTTP.Addr, health, metrics, log, func(ctx context.Context) { syncer.Run(ctx, mailboxes) }); err != nil {
 		return err
 	}
 	log.Info("ingest-mail stopped")
@@ -220,7 +243,7 @@ func mailImport(ctx context.Context, path string, args []string, env Env) error 
 	defer b.Close()
 	sum, err := mailimport.Import(ctx, b, fs.Args(), mailimport.Options{
 		Source:         mailevent.Source{Inbox: *inbox, Domain: caseevent.Domain(*domain), Direction: caseevent.Direction(*direction)},
-		Build:          mailevent.Options{CaseRef: regexp.MustCompile(cfg.CaseRefPattern)},
+		Build:          mailevent.Options{CaseRef: caseRefPattern(cfg.CaseRefPattern)},
 		MaxMessageSize: cfg.MaxMessageSize,
 		Progress:       env.Stderr,
 	})

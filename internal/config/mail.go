@@ -18,7 +18,8 @@ type Mail struct {
 	// size and a note instead of their content (default 50 MB).
 	MaxMessageSize int64 `toml:"max_message_size"`
 	// CaseRefPattern finds a case reference in a subject; it must match
-	// the registry's prefix (default: MP-YYYY-NNNNNN).
+	// the registry's prefix (default: MP-YYYY-NNNNNN in any case, with
+	// spaces around the dashes).
 	CaseRefPattern string        `toml:"case_ref_pattern"`
 	PollInterval   time.Duration `toml:"poll_interval"`
 	Log            Log           `toml:"log"`
@@ -73,7 +74,6 @@ func MailDefaults() Mail {
 		},
 		HTTP:           HTTP{Addr: "127.0.0.1:9101"},
 		MaxMessageSize: 50 << 20,
-		CaseRefPattern: `MP-\d{4}-\d{6}`,
 		PollInterval:   60 * time.Second,
 		Log:            Log{Level: "info", Format: "text"},
 	}
@@ -142,7 +142,7 @@ func (c Mail) Validate() error {
 	if c.MaxMessageSize < 1<<20 {
 		bad("max_message_size %d: want at least 1 MiB", c.MaxMessageSize)
 	}
-	if _, err := regexp.Compile(c.CaseRefPattern); err != nil {
+	if _, err := regexp.Compile(c.CaseRefPattern); c.CaseRefPattern != "" && err != nil {
 		bad("case_ref_pattern: %v", err)
 	}
 	if c.PollInterval < time.Second {

@@ -139,13 +139,24 @@ func NewMetrics(name string) *Metrics {
 	return m
 }
 
+// Route is one more endpoint of a connector's listener (a webhook).
+type Route struct {
+	Pattern string
+	Handler http.Handler
+}
+
 // Serve runs the connector's HTTP listener until ctx ends: /healthz answers
-// 503 when a source needs a person, with every source's state as JSON, and
-// /metrics serves the metrics. It returns the listening address on ready.
-func Serve(ctx context.Context, addr string, h *Health, m *Metrics, log *slog.Logger, ready func(addr string)) error {
+// 503 when a source needs a person, with every source's state as JSON,
+// /metrics serves the metrics, and routes add the connector's own
+// endpoints. It returns the listening address on ready. Requests in flight
+// get a few seconds to finish.
+func Serve(ctx context.Context, addr string, h *Health, m *Metrics, log *slog.Logger, ready func(addr string), routes ...Route) error {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", HealthHandler(h))
 	mux.Handle("GET /metrics", promhttp.HandlerFor(m.Registry, promhttp.HandlerOpts{}))
+	for _, r := range routes {
+		mux.Handle(r.Pattern, r.Handler)
+	}
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s (set MELDPUNT_HTTP_ADDR to choose another address): %w", addr, err)
@@ -157,7 +168,7 @@ func Serve(ctx context.Context, addr string, h *Health, m *Metrics, log *slog.Lo
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	go func() {
 		<-ctx.Done()
-		shut, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		shut, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 		defer cancel()
 		_ = srv.Shutdown(shut) // best effort: the process is ending
 	}()

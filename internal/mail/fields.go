@@ -2,7 +2,6 @@ package mail
 
 import (
 	"bytes"
-	"strings"
 	"time"
 
 	"github.com/meldpunt/meldpunt/internal/caseevent"
@@ -42,7 +41,7 @@ func (p *parser) fillHeader(m *Message, h header) {
 	m.Subject = p.text(h, "subject", "")
 	if p.opts.CaseRef != nil && m.Subject != "" {
 		if ref := p.opts.CaseRef.FindString(m.Subject); ref != "" {
-			m.CaseRef = strings.ToUpper(strings.Join(strings.Fields(ref), ""))
+			m.CaseRef = caseevent.NormalizeCaseRef(ref)
 		}
 	}
 

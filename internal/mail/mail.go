@@ -47,7 +47,7 @@ func (o Options) maxBody() int {
 // MP-YYYY-NNNNNN, tolerant of case and of spaces around the dashes
 // ("[MP-2026-000123]", "mp - 2026 - 000123"). Each call compiles a new one.
 func CaseRefPattern() *regexp.Regexp {
-	return regexp.MustCompile(`(?i)\bMP\s*-\s*\d{4}\s*-\s*\d{6}\b`)
+	return caseevent.CaseRefPattern("MP")
 }
 
 // Message is a normalised e-mail message. Every string is valid UTF-8

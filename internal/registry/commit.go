@@ -528,7 +528,7 @@ func (r *Registry) caseRef(d *caseevent.Message) string {
 	}
 	for _, s := range []string{d.Subject, d.Text} {
 		if m := r.cfg.CaseRef.FindString(s); m != "" {
-			return strings.ToUpper(strings.Join(strings.Fields(m), ""))
+			return caseevent.NormalizeCaseRef(m)
 		}
 	}
 	return ""

@@ -56,12 +56,6 @@ type Config struct {
 	RelatedWindow time.Duration
 }
 
-// CaseRefPattern matches a reference with the given prefix the way people
-// write it: any case, spaces around the dashes.
-func CaseRefPattern(prefix string) *regexp.Regexp {
-	return regexp.MustCompile(`(?i)\b` + regexp.QuoteMeta(prefix) + `\s*-\s*\d{4}\s*-\s*\d{6}\b`)
-}
-
 // Objects is where raw originals and attachments are read from.
 type Objects interface {
 	GetObject(ctx context.Context, name string) ([]byte, error)
@@ -104,7 +98,7 @@ func New(st store.Store, objs Objects, cfg Config, m *Metrics, log *slog.Logger)
 		cfg.RepeatWindow = 60 * 24 * time.Hour
 	}
 	if cfg.CaseRef == nil {
-		cfg.CaseRef = CaseRefPattern(cfg.CasePrefix)
+		cfg.CaseRef = caseevent.CaseRefPattern(cfg.CasePrefix)
 	}
 	return &Registry{st: st, objs: objs, cfg: cfg, log: log, m: m, now: time.Now}
 }
@@ -212,27 +206,6 @@ type item struct {
 	outcome string
 }
 
-// ProcessBatch stores a batch of deliveries and acknowledges each one after
-// its commit. Transient failures are retried with backoff until ctx ends.
-func (r *Registry) ProcessBatch(ctx context.Context, ds []*bus.Delivery) {
-	start := r.now()
-	items := make([]*item, len(ds))
-	for i, d := range ds {
-		items[i] = r.prepare(d)
-	}
-	// Work in chunks so that no more than MaxBatchBytes of objects sit in
-	// memory; every chunk is one transaction.
-	for len(items) > 0 {
-		n := r.runWithRetry(ctx, items)
-		if n == 0 {
-			return // ctx ended: the rest is redelivered later
-		}
-		r.ack(ctx, items[:n])
-		items = items[n:]
-	}
-	r.m.BatchSeconds.Observe(r.now().Sub(start).Seconds())
-}
-
 // prepare parses a delivery; whatever cannot be accepted becomes a
 // quarantine item.
 func (r *Registry) prepare(d *bus.Delivery) *item {
@@ -336,19 +309,11 @@ func (r *Registry) runOnce(ctx context.Context, items []*item) (int, error) {
 	return n, nil
 }
 
+// transient reports whether err is worth a retry: anything but a refusal
+// by the store of the data itself.
 func (r *Registry) transient(err error) bool {
-	var perm *permanentError
-	if errors.As(err, &perm) {
-		return false
-	}
 	return r.st.IsTransient(err) || !isStoreRefusal(err)
 }
-
-// permanentError marks a failure that retrying cannot fix.
-type permanentError struct{ err error }
-
-func (e *permanentError) Error() string { return e.err.Error() }
-func (e *permanentError) Unwrap() error { return e.err }
 
 // storeRefusal marks an error returned by the store while writing an event.
 type storeRefusal struct{ err error }

@@ -14,7 +14,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"math/rand/v2"
 	"net/http"
 	"strings"
 	"sync"
@@ -26,6 +25,9 @@ import (
 	"github.com/meldpunt/meldpunt/internal/ingest/eloket/jsonapi"
 	"github.com/meldpunt/meldpunt/internal/ingest/eloket/open311"
 )
+
+// buildWorkers is how many events are built at once.
+const buildWorkers = 16
 
 // Source is one e-loket.
 type Source struct {
@@ -49,6 +51,9 @@ type Runner struct {
 	log     *slog.Logger
 	limit   int64
 	http    *http.Client
+
+	mu           sync.Mutex
+	serviceNames map[string]serviceNames // by inbox
 }
 
 // NewRunner returns a runner publishing through b; attachments over limit
@@ -58,7 +63,7 @@ func NewRunner(b *bus.Bus, h *ingest.Health, m *ingest.Metrics, limit int64, log
 		limit = 25 << 20
 	}
 	return &Runner{bus: b, cps: ingest.NewCheckpoints(b), health: h, metrics: m, log: log, limit: limit,
-		http: &http.Client{Timeout: 2 * time.Minute}}
+		http: &http.Client{Timeout: 2 * time.Minute}, serviceNames: map[string]serviceNames{}}
 }
 
 // Run polls every source that has a poller until ctx ends.
@@ -90,7 +95,7 @@ func (r *Runner) runSource(ctx context.Context, s Source) {
 		wait := s.PollInterval
 		if err != nil {
 			failures++
-			wait = backoff(failures)
+			wait = ingest.Backoff(failures, time.Second, 2*time.Minute)
 			log.Warn("e-loket poll failed, will retry", "error", err, "wait", wait.Round(time.Millisecond))
 			r.health.Failure(s.Inbox, err, false)
 			r.metrics.Errors.WithLabelValues(s.Inbox).Inc()
@@ -108,6 +113,39 @@ func (r *Runner) runSource(ctx context.Context, s Source) {
 		case <-t.C:
 		}
 	}
+}
+
+// servicesMaxAge is how long a source's services.json is used before it is
+// read again: the list of services changes rarely, polls come every minute.
+const servicesMaxAge = time.Hour
+
+type serviceNames struct {
+	names map[string]string
+	at    time.Time
+}
+
+// services returns the names of an Open311 source's services by code,
+// read from services.json at most once per servicesMaxAge.
+func (r *Runner) services(ctx context.Context, s Source) map[string]string {
+	r.mu.Lock()
+	cached, ok := r.serviceNames[s.Inbox]
+	r.mu.Unlock()
+	if ok && time.Since(cached.at) < servicesMaxAge {
+		return cached.names
+	}
+	list, err := s.Open311.Services(ctx)
+	if err != nil {
+		r.log.Warn("services.json not readable; service names come from the requests", "inbox", s.Inbox, "error", err)
+		return cached.names // the last list read, if any
+	}
+	names := make(map[string]string, len(list))
+	for _, sv := range list {
+		names[sv.Code] = sv.Name
+	}
+	r.mu.Lock()
+	r.serviceNames[s.Inbox] = serviceNames{names: names, at: time.Now()}
+	r.mu.Unlock()
+	return names
 }
 
 // open311Cursor is where an Open311 source stands: every request with
@@ -128,14 +166,7 @@ func (r *Runner) pollOpen311(ctx context.Context, s Source) error {
 	if !cur.Last.IsZero() {
 		start = cur.Last.Add(-s.Overlap)
 	}
-	services := map[string]string{}
-	if list, err := s.Open311.Services(ctx); err == nil {
-		for _, sv := range list {
-			services[sv.Code] = sv.Name
-		}
-	} else {
-		r.log.Warn("services.json not readable; service names come from the requests", "inbox", s.Inbox, "error", err)
-	}
+	services := r.services(ctx, s)
 	newest := cur.Last
 	err = s.Open311.Requests(ctx, start, time.Now().Add(time.Hour), func(reqs []open311.Request) error {
 		subs := make([]submission, 0, len(reqs))
@@ -278,32 +309,15 @@ func (r *Runner) publish(ctx context.Context, s Source, subs []submission) error
 	if len(subs) == 0 {
 		return nil
 	}
-	evs := make([]caseevent.Event, len(subs))
-	errs := make([]error, len(subs))
-	var wg sync.WaitGroup
-	sem := make(chan struct{}, 16)
-	for i, sub := range subs {
-		sem <- struct{}{}
-		wg.Go(func() {
-			defer func() { <-sem }()
-			evs[i], errs[i] = r.build(ctx, s, sub)
-		})
-	}
-	wg.Wait()
+	evs, errs := ingest.BuildAll(len(subs), buildWorkers, func(i int) (caseevent.Event, error) {
+		return r.build(ctx, s, subs[i])
+	})
 	if err := errors.Join(errs...); err != nil {
 		return err
 	}
 	r.metrics.Captured.WithLabelValues(s.Inbox).Add(float64(len(evs)))
-	res, err := r.bus.PublishEvents(context.WithoutCancel(ctx), evs)
-	if err != nil {
-		return fmt.Errorf("publish: %w", err)
-	}
-	for _, x := range res {
-		result := "new"
-		if x.Duplicate {
-			result = "duplicate"
-		}
-		r.metrics.Published.WithLabelValues(s.Inbox, result).Inc()
+	if err := ingest.Publish(ctx, r.bus, r.metrics, s.Inbox, evs); err != nil {
+		return err
 	}
 	return nil
 }
@@ -418,10 +432,4 @@ func clip(s string, n int) string {
 		return s
 	}
 	return string(r[:n])
-}
-
-func backoff(attempt int) time.Duration {
-	d := time.Second << min(attempt, 6)
-	d = min(d, 2*time.Minute)
-	return d/2 + rand.N(d/2)
 }

@@ -6,7 +6,6 @@ import (
 
 	"fmt"
 	"log/slog"
-	"math/rand/v2"
 	"sync"
 	"time"
 
@@ -164,7 +163,7 @@ func (p *Poller) runPage(ctx context.Context, s Source) {
 				p.fail(src, err, false)
 			default:
 				failures++
-				wait = backoff(failures)
+				wait = ingest.Backoff(failures, time.Second, 2*time.Minute)
 				log.Warn("poll failed, will retry", "error", err, "wait", wait.Round(time.Millisecond))
 				p.fail(src, err, false)
 			}
@@ -347,40 +346,15 @@ func (p *Poller) publish(ctx context.Context, s Source, items []item) error {
 		return nil
 	}
 	src := source(s.Page)
-	// Downloading attachments and storing raw originals cost round trips:
-	// build the events on a pool of workers, keeping their order.
-	evs := make([]caseevent.Event, len(items))
-	errs := make([]error, len(items))
-	var wg sync.WaitGroup
-	sem := make(chan struct{}, buildWorkers)
-	for i, it := range items {
-		sem <- struct{}{}
-		wg.Go(func() {
-			defer func() { <-sem }()
-			evs[i], errs[i] = build(ctx, p.bus, s.Graph, p.opts.AttachmentLimit, s.Page, it)
-		})
-	}
-	wg.Wait()
+	evs, errs := ingest.BuildAll(len(items), buildWorkers, func(i int) (caseevent.Event, error) {
+		return build(ctx, p.bus, s.Graph, p.opts.AttachmentLimit, s.Page, items[i])
+	})
 	if err := errors.Join(errs...); err != nil {
 		return err
 	}
 	p.metrics.Captured.WithLabelValues(src).Add(float64(len(evs)))
-	res, err := p.bus.PublishEvents(context.WithoutCancel(ctx), evs)
-	if err != nil {
-		return fmt.Errorf("publish: %w", err)
-	}
-	for _, r := range res {
-		result := "new"
-		if r.Duplicate {
-			result = "duplicate"
-		}
-		p.metrics.Published.WithLabelValues(src, result).Inc()
+	if err := ingest.Publish(ctx, p.bus, p.metrics, src, evs); err != nil {
+		return err
 	}
 	return nil
-}
-
-func backoff(attempt int) time.Duration {
-	d := time.Second << min(attempt, 6)
-	d = min(d, 2*time.Minute)
-	return d/2 + rand.N(d/2)
 }

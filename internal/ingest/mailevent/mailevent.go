@@ -273,6 +273,13 @@ func fitSize(ev *caseevent.Event) {
 		}
 		return len(b)
 	}
+	// Encoding costs as much as the publish that follows, so do it only
+	// when the event can come near the limit: every field but the bodies
+	// and the lists is cut to 1,000 characters, and the lists are short.
+	d := &ev.Data
+	if len(d.Text)+len(d.HTML) < budget/2 && len(d.Recipients)+len(d.Attachments)+len(d.Thread.References) < 20 {
+		return
+	}
 	if size() <= budget {
 		return
 	}

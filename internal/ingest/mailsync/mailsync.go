@@ -14,7 +14,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"math/rand/v2"
 	"regexp"
 	"sync"
 	"time"
@@ -134,7 +133,7 @@ func (f *folderSync) run(ctx context.Context) {
 		if ctx.Err() != nil {
 			return
 		}
-		wait := backoff(attempt)
+		wait := ingest.Backoff(attempt, 500*time.Millisecond, time.Minute)
 		needsPerson := errors.Is(err, imap.ErrAuthFailed)
 		if d, ok := imap.ThrottleDelay(err); ok {
 			wait = d
@@ -151,7 +150,7 @@ func (f *folderSync) run(ctx context.Context) {
 		if errSynced(err) {
 			attempt = 0 // it worked for a while: start the backoff over
 		}
-		if !sleep(ctx, wait) {
+		if !ingest.Sleep(ctx, wait) {
 			return
 		}
 	}
@@ -190,7 +189,7 @@ func (f *folderSync) connectAndSync(ctx context.Context, log *slog.Logger) error
 			if _, err := c.Idle(ctx, f.opts.PollInterval); err != nil {
 				return syncedError{fmt.Errorf("idle: %w", err)}
 			}
-		} else if !sleep(ctx, f.opts.PollInterval) {
+		} else if !ingest.Sleep(ctx, f.opts.PollInterval) {
 			return ctx.Err()
 		}
 		if ctx.Err() != nil {
@@ -312,16 +311,8 @@ func (f *folderSync) captureChunk(ctx context.Context, c *imap.Client, uids []ui
 		// shutdown began meanwhile.
 		work, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Minute)
 		defer cancel()
-		res, err := f.bus.PublishEvents(work, evs)
-		if err != nil {
-			return 0, fmt.Errorf("publish: %w", err)
-		}
-		for _, r := range res {
-			result := "new"
-			if r.Duplicate {
-				result = "duplicate"
-			}
-			f.metrics.Published.WithLabelValues(f.source, result).Inc()
+		if err := ingest.Publish(work, f.bus, f.metrics, f.source, evs); err != nil {
+			return 0, err
 		}
 		cp.LastUID = max(cp.LastUID, fetched[len(fetched)-1])
 		cp.UpdatedAt = time.Now().UTC()
@@ -380,21 +371,4 @@ func boolGauge(b bool) float64 {
 		return 1
 	}
 	return 0
-}
-
-func backoff(attempt int) time.Duration {
-	d := 500 * time.Millisecond << min(attempt, 7) // up to ~64 s
-	d = min(d, time.Minute)
-	return d/2 + rand.N(d/2)
-}
-
-func sleep(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return false
-	case <-t.C:
-		return true
-	}
 }
