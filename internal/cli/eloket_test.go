@@ -6,7 +6,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -71,7 +70,7 @@ func TestIngestEloketKilled(t *testing.T) {
 	if code := second.stop(); code != 0 {
 		t.Errorf("exit code after SIGTERM = %d", code)
 	}
-	if got := streamMsgs(t, b); got != n {
+	if got := natstest.StreamCount(t, b); got != n {
 		t.Errorf("stream holds %d events, want %d", got, n)
 	}
 }
@@ -122,16 +121,7 @@ func BenchmarkEloketBackfill(b *testing.B) {
 		waitStreamMsgs(b, bus, n)
 		elapsed := time.Since(start)
 		b.StopTimer()
-		status, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", c.Process.Pid))
-		if err != nil {
-			b.Fatal(err)
-		}
-		var peakKB int
-		for _, line := range strings.Split(string(status), "\n") {
-			if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
-				peakKB, _ = strconv.Atoi(strings.Fields(v)[0])
-			}
-		}
+		peakKB := peakRSSKiB(b, c.Process.Pid)
 		_ = c.Process.Kill()
 		_ = c.Wait()
 		b.ReportMetric(float64(n)/elapsed.Seconds(), "submissions/s")

@@ -12,7 +12,6 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/meldpunt/meldpunt/internal/bus"
 	"github.com/meldpunt/meldpunt/internal/cli"
@@ -46,31 +45,29 @@ password = { env = "IMAP_PASSWORD" }
 	return path
 }
 
-func streamMsgs(t testing.TB, b *bus.Bus) uint64 {
-	t.Helper()
-	st, err := b.JetStream().Stream(context.Background(), bus.StreamName)
-	if err != nil {
-		t.Fatal(err)
-	}
-	info, err := st.Info(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	return info.State.Msgs
-}
-
+// waitStreamMsgs waits until the stream holds at least n events and
+// returns how many it holds.
 func waitStreamMsgs(t testing.TB, b *bus.Bus, n uint64) uint64 {
 	t.Helper()
-	deadline := time.Now().Add(5 * time.Minute) // a hung test's safety net
-	for {
-		if got := streamMsgs(t, b); got >= n {
-			return got
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("stream never reached %d events (has %d)", n, streamMsgs(t, b))
-		}
-		time.Sleep(10 * time.Millisecond)
+	natstest.WaitStream(t, b, n, func() string { return "" })
+	return natstest.StreamCount(t, b)
+}
+
+// peakRSSKiB is a running process's peak resident set size (VmHWM).
+func peakRSSKiB(t testing.TB, pid int) int {
+	t.Helper()
+	status, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		t.Fatal(err)
 	}
+	for _, line := range strings.Split(string(status), "\n") {
+		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			kb, _ := strconv.Atoi(strings.Fields(v)[0])
+			return kb
+		}
+	}
+	t.Fatal("no VmHWM in /proc status")
+	return 0
 }
 
 var duplicatesRE = regexp.MustCompile(`meldpunt_ingest_mail_published_total\{result="duplicate",source="gemeentebestuur/INBOX"\} (\d+)`)
@@ -132,7 +129,7 @@ func TestIngestMailKilled(t *testing.T) {
 	if code := second.stop(); code != 0 {
 		t.Errorf("exit code after SIGTERM = %d", code)
 	}
-	if got := streamMsgs(t, b); got != n {
+	if got := natstest.StreamCount(t, b); got != n {
 		t.Errorf("stream holds %d events, want %d", got, n)
 	}
 }
@@ -154,16 +151,7 @@ func TestIngestMailLargeMessage(t *testing.T) {
 	c := startProcess(t, binary(t, "ingest-mail"), "ingest-mail", dir,
 		map[string]string{"MELDPUNT_NATS_URL": srv.URL(), "MELDPUNT_HTTP_ADDR": "127.0.0.1:0", "IMAP_PASSWORD": pass}, "-config", cfg)
 	waitStreamMsgs(t, b, 1)
-	status, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", c.cmd.Process.Pid))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var peakKB int
-	for _, line := range strings.Split(string(status), "\n") {
-		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
-			peakKB, _ = strconv.Atoi(strings.Fields(v)[0])
-		}
-	}
+	peakKB := peakRSSKiB(t, c.cmd.Process.Pid)
 	t.Logf("ingest-mail peak RSS with a 40 MB message: %.1f MiB", float64(peakKB)/1024)
 	if peakKB == 0 || peakKB > 150*1024 {
 		t.Errorf("peak RSS %d KiB, want under 150 MiB", peakKB)

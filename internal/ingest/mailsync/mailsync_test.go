@@ -2,7 +2,7 @@ package mailsync_test
 
 import (
 	"context"
-	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"regexp"
@@ -10,7 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/nats-io/nats.go/jetstream"
 	promtest "github.com/prometheus/client_golang/prometheus/testutil"
 
 	"github.com/meldpunt/meldpunt/internal/bus"
@@ -73,67 +72,22 @@ func (r *rig) start(mbs ...mailsync.Mailbox) {
 	r.t.Cleanup(func() { cancel(); <-done })
 }
 
-// streamIDs reads the whole intake stream and counts its events by id.
+// streamIDs reads the whole intake stream and counts its events by id
+// (StreamEvents fails the test on an id seen twice).
 func (r *rig) streamIDs() map[string]int {
 	r.t.Helper()
-	ctx := context.Background()
-	cons, err := r.bus.JetStream().OrderedConsumer(ctx, bus.StreamName, jetstream.OrderedConsumerConfig{})
-	if err != nil {
-		r.t.Fatal(err)
-	}
-	info, err := cons.Info(ctx)
-	if err != nil {
-		r.t.Fatal(err)
-	}
 	ids := map[string]int{}
-	for n := info.NumPending; n > 0; {
-		batch, err := cons.Fetch(int(min(n, 1000)), jetstream.FetchMaxWait(5*time.Second))
-		if err != nil {
-			r.t.Fatal(err)
-		}
-		for m := range batch.Messages() {
-			var ev caseevent.Event
-			if err := json.Unmarshal(m.Data(), &ev); err != nil {
-				r.t.Fatal(err)
-			}
-			ids[ev.ID]++
-			if ev.Data.ParseError != "" {
-				r.t.Logf("event %s (%s): parse_error %q, %d bytes of text", ev.ID, ev.Data.ExternalID, ev.Data.ParseError, len(ev.Data.Text))
-			}
-			n--
-		}
-		if batch.Error() != nil {
-			r.t.Fatal(batch.Error())
-		}
+	for id := range natstest.StreamEvents(r.t, r.bus) {
+		ids[id]++
 	}
 	return ids
 }
 
-// streamCount is how many events the stream holds.
-func (r *rig) streamCount() uint64 {
-	r.t.Helper()
-	st, err := r.bus.JetStream().Stream(context.Background(), bus.StreamName)
-	if err != nil {
-		r.t.Fatal(err)
-	}
-	info, err := st.Info(context.Background())
-	if err != nil {
-		r.t.Fatal(err)
-	}
-	return info.State.Msgs
-}
+func (r *rig) streamCount() uint64 { return natstest.StreamCount(r.t, r.bus) }
 
-// waitStream waits until the stream holds at least n events. The deadline
-// only keeps a broken test from hanging.
 func (r *rig) waitStream(n uint64) {
 	r.t.Helper()
-	deadline := time.Now().Add(3 * time.Minute)
-	for r.streamCount() < n {
-		if time.Now().After(deadline) {
-			r.t.Fatalf("stream holds %d events, waited for %d; health %+v", r.streamCount(), n, r.health.Snapshot())
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	natstest.WaitStream(r.t, r.bus, n, func() string { return fmt.Sprintf("health %+v", r.health.Snapshot()) })
 }
 
 func (r *rig) published(result string) float64 {

@@ -19,15 +19,7 @@ import (
 func TestCasesAPI(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "api.db"), log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	if err := st.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
+	st, log := openStore(t)
 	// Three cases, the middle one with two messages.
 	tx, err := st.Begin(ctx)
 	if err != nil {
@@ -154,15 +146,7 @@ func mustTime(t *testing.T, s string) time.Time {
 func TestCasesAPIDue(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "api.db"), log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	if err := st.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
+	st, log := openStore(t)
 	now := time.Now().UTC()
 	past, soon, later := now.Add(-time.Hour), now.Add(24*time.Hour), now.Add(30*24*time.Hour)
 	tx, err := st.Begin(ctx)
@@ -247,15 +231,7 @@ func TestCasesAPIDue(t *testing.T) {
 func TestComplaintsReportAPI(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "api.db"), log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	if err := st.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
+	st, log := openStore(t)
 	opened := time.Date(2026, 2, 2, 10, 0, 0, 0, time.UTC)
 	due := opened.AddDate(0, 0, 45)
 	tx, err := st.Begin(ctx)
@@ -302,4 +278,19 @@ func TestComplaintsReportAPI(t *testing.T) {
 	if resp, err := http.Get(srv.URL + "/api/v1/reports/complaints?year=twintig"); err != nil || resp.StatusCode != 400 {
 		t.Errorf("bad year: %v", err)
 	}
+}
+
+// openStore opens a migrated SQLite store for one test.
+func openStore(t *testing.T) (*sqlite.Store, *slog.Logger) {
+	t.Helper()
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	st, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "api.db"), log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	if err := st.Migrate(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	return st, log
 }
