@@ -170,6 +170,10 @@ func (c *Client) fetchBatch(ctx context.Context, b batch, maxSize int64, retry b
 			}
 			switch {
 			case f.UID == 0: // go-imap hands over only responses with a UID asked for
+			case state == bodyRead && b.full && len(f.Raw) == 0:
+				// Expunged while we fetched it (a person moved or deleted
+				// it): Dovecot answers an empty body. There is nothing to
+				// deliver; moved back, it comes again under a new UID.
 			case state == bodyRead:
 				msgs = append(msgs, f)
 			case state == bodyTooBig:

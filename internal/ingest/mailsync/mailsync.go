@@ -254,13 +254,6 @@ func (f *folderSync) captureChunk(ctx context.Context, c *imap.Client, uids []ui
 	)
 	sem := make(chan struct{}, buildWorkers)
 	fetchErr := c.Fetch(ctx, uids, f.opts.MaxMessageSize, func(m imap.Fetched) error {
-		if len(m.Raw) == 0 && !m.Truncated {
-			// Expunged while we fetched it (a person moved or deleted
-			// it): the server hands out nothing. If it was moved back,
-			// it comes again under a new UID.
-			f.log.Info("message vanished during the fetch; skipped", "inbox", f.mb.Inbox, "folder", f.folder.Name, "uid", m.UID)
-			return nil
-		}
 		sl := &slot{uid: m.UID}
 		slots = append(slots, sl)
 		f.metrics.Captured.WithLabelValues(f.source).Inc()
