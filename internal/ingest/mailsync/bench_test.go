@@ -20,6 +20,9 @@ import (
 func BenchmarkCaptureVsMbsync(b *testing.B) {
 	mbsync, err := exec.LookPath("mbsync")
 	if err != nil {
+		if os.Getenv("CI") == "true" {
+			b.Fatal("mbsync (Debian isync) is not installed; .ci/run installs it")
+		}
 		b.Skip("mbsync (Debian isync) is not installed")
 	}
 	const n = 10000
