@@ -95,7 +95,8 @@ type Tx interface {
 	// FindCasesByRef resolves case references to case ids, including cases
 	// created earlier in this transaction. A key whose reference does not
 	// exist in its domain is absent from the result: lookups never cross
-	// domains.
+	// domains. A case that was merged into another resolves to the case it
+	// ended up in.
 	FindCasesByRef(ctx context.Context, keys []DomainKey) (map[DomainKey]int64, error)
 	// FindCasesByExternalID resolves message external ids (Message-IDs,
 	// Facebook ids, ...) to the case of the most recently stored message
@@ -116,7 +117,10 @@ type Tx interface {
 	// transaction are considered.
 	FindRepeatCandidates(ctx context.Context, qs []RepeatQuery) ([][]RepeatCandidate, error)
 	// MarkRepeats counts a repeat on each case ("burger vraagt opnieuw")
-	// and adds a "repeat" timeline entry.
+	// and adds a "repeat" timeline entry. A case that is not a complaint
+	// gets the suggestion SuggestComplaint (and a "suggestion" entry) when
+	// the repeat is Dissatisfied or comes SuggestAfter or longer after the
+	// case was opened, unless it carries that suggestion already.
 	MarkRepeats(ctx context.Context, rs []Repeat) error
 	// CaseStatuses returns the status of each given case (absent: no such
 	// case).
@@ -173,6 +177,9 @@ type Tx interface {
 	// stored (or earlier in qs) is ignored. Key is required; a zero At
 	// means now.
 	Quarantine(ctx context.Context, qs []QuarantineItem) error
+	// CaseActions are staff actions on cases (notes, assignment,
+	// forwarding, merge and split).
+	CaseActions
 	Commit(ctx context.Context) error
 	Rollback(ctx context.Context) error
 }
@@ -207,6 +214,12 @@ type Repeat struct {
 	CaseID int64
 	At     time.Time
 	Detail string
+	// Dissatisfied: the message says the citizen is unhappy about how the
+	// case is handled.
+	Dissatisfied bool
+	// SuggestAfter: a repeat this long after the case was opened suggests
+	// a complaint (0: only Dissatisfied does).
+	SuggestAfter time.Duration
 }
 
 // UntouchedCase is a case routing may still change.
@@ -218,6 +231,7 @@ type UntouchedCase struct {
 // RoutingChange is a case routed again.
 type RoutingChange struct {
 	CaseID                     int64
+	Actor                      string // empty: the registry itself
 	Department, Type, Priority string
 	AckDue, AnswerDue          *time.Time
 	At                         time.Time
@@ -371,13 +385,18 @@ type Case struct {
 	// not decided) and why not.
 	Admissible         *bool
 	InadmissibleReason string
+	// MergedInto is the case this one was merged into (0: none).
+	MergedInto int64
+	// Suggestion is what the registry suggests staff make of the case
+	// (SuggestComplaint), empty when nothing.
+	Suggestion string
 }
 
 // TimelineEntry is one thing that happened to a case.
 type TimelineEntry struct {
 	ID        int64
 	At        time.Time
-	Kind      string // message | note | status | assign | forward | merge | split
+	Kind      string // message | note | status | assign | forward | forward-answer | merge | split | unmerge | unsplit | repeat | routing | suggestion | admissibility
 	Actor     string
 	MessageID int64
 	Detail    string
@@ -388,6 +407,11 @@ type CaseDetail struct {
 	Case
 	Messages []Message
 	Timeline []TimelineEntry
+	// Forwards are the case's forwards to outside organisations, oldest
+	// first.
+	Forwards []Forward
+	// Moves are the merges and splits that involve the case, oldest first.
+	Moves []CaseMove
 }
 
 // CaseFilter narrows ListCases. Zero values mean "any".

@@ -155,6 +155,7 @@ func optionalTime(t *time.Time) time.Time {
 
 func (t *tx) FindCasesByRef(ctx context.Context, keys []store.DomainKey) (map[store.DomainKey]int64, error) {
 	found := make(map[store.DomainKey]int64, len(keys))
+	merged := map[int64]int64{}
 	domains, values, index := domainKeyArrays(keys)
 	if len(index) == 0 {
 		return found, nil
@@ -162,12 +163,18 @@ func (t *tx) FindCasesByRef(ctx context.Context, keys []store.DomainKey) (map[st
 	b := &pgx.Batch{}
 	t.queueNewCases(b, nil)
 	b.Queue(`
-		SELECT k.n, c.id
+		SELECT k.n, c.id, c.merged_into
 		FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS k(domain, ref, n)
 		JOIN cases c ON c.ref = k.ref AND c.domain = k.domain`, domains, values).Query(func(rows pgx.Rows) error {
-		var n, caseID int64
-		_, err := pgx.ForEachRow(rows, []any{&n, &caseID}, func() error {
+		var (
+			n, caseID int64
+			into      *int64
+		)
+		_, err := pgx.ForEachRow(rows, []any{&n, &caseID, &into}, func() error {
 			found[index[n-1]] = caseID
+			if into != nil {
+				merged[caseID] = *into
+			}
 			return nil
 		})
 		return err
@@ -175,28 +182,87 @@ func (t *tx) FindCasesByRef(ctx context.Context, keys []store.DomainKey) (map[st
 	if err := t.tx.SendBatch(ctx, b).Close(); err != nil {
 		return nil, fmt.Errorf("find cases by reference: %w", err)
 	}
+	if len(merged) > 0 {
+		if err := t.followMerges(ctx, found, merged); err != nil {
+			return nil, fmt.Errorf("find cases by reference: %w", err)
+		}
+	}
 	return found, nil
+}
+
+// followMerges replaces in found each case that was merged into another by
+// the case it ended up in. merged holds the merges known so far.
+func (t *tx) followMerges(ctx context.Context, found map[store.DomainKey]int64, merged map[int64]int64) error {
+	// A chain of merges is short; the bound only guards against a cycle.
+	for range 16 {
+		var next []int64
+		for _, into := range merged {
+			if _, ok := merged[into]; !ok {
+				next = append(next, into)
+			}
+		}
+		rows, err := t.tx.Query(ctx, `SELECT id, merged_into FROM cases WHERE id = ANY($1) AND merged_into IS NOT NULL`, next)
+		if err != nil {
+			return err
+		}
+		more := 0
+		var from, into int64
+		if _, err := pgx.ForEachRow(rows, []any{&from, &into}, func() error {
+			merged[from] = into
+			more++
+			return nil
+		}); err != nil {
+			return err
+		}
+		if more == 0 {
+			break
+		}
+	}
+	for k, id := range found {
+		for range 16 {
+			into, ok := merged[id]
+			if !ok {
+				break
+			}
+			id = into
+		}
+		found[k] = id
+	}
+	return nil
 }
 
 // caseColumns are the columns scanCase reads, in order; c is the cases table.
 const caseColumns = `c.id, c.ref, c.domain, c.type, c.status, c.department, c.priority, c.assignee, c.subject,
 	c.channel, c.contact_id, c.opened_at, c.updated_at, c.ack_due, c.answer_due, c.closed_at,
 	(SELECT count(*) FROM messages m WHERE m.case_id = c.id), c.repeat_count, c.related_case_id,
-	c.answered_at, c.admissible, c.inadmissible_reason`
+	c.answered_at, c.admissible, c.inadmissible_reason, c.merged_into, c.suggestion`
 
 func scanCase(row pgx.CollectableRow) (store.Case, error) {
-	var (
-		c                    store.Case
-		contactID, relatedID *int64
-	)
-	err := row.Scan(&c.ID, &c.Ref, &c.Domain, &c.Type, &c.Status, &c.Department, &c.Priority, &c.Assignee, &c.Subject,
-		&c.Channel, &contactID, &c.OpenedAt, &c.UpdatedAt, &c.AckDue, &c.AnswerDue, &c.ClosedAt, &c.MessageCount, &c.RepeatCount, &relatedID,
-		&c.AnsweredAt, &c.Admissible, &c.InadmissibleReason)
-	c.ContactID, c.RelatedCaseID = id(contactID), id(relatedID)
+	var cs caseScan
+	err := row.Scan(cs.dest()...)
+	return cs.done(), err
+}
+
+// caseScan reads caseColumns into a store.Case.
+type caseScan struct {
+	c                                store.Case
+	contactID, relatedID, mergedInto *int64
+}
+
+func (cs *caseScan) dest() []any {
+	c := &cs.c
+	return []any{&c.ID, &c.Ref, &c.Domain, &c.Type, &c.Status, &c.Department, &c.Priority, &c.Assignee, &c.Subject,
+		&c.Channel, &cs.contactID, &c.OpenedAt, &c.UpdatedAt, &c.AckDue, &c.AnswerDue, &c.ClosedAt, &c.MessageCount, &c.RepeatCount, &cs.relatedID,
+		&c.AnsweredAt, &c.Admissible, &c.InadmissibleReason, &cs.mergedInto, &c.Suggestion}
+}
+
+func (cs *caseScan) done() store.Case {
+	c := cs.c
+	c.ContactID, c.RelatedCaseID, c.MergedInto = id(cs.contactID), id(cs.relatedID), id(cs.mergedInto)
 	c.AnsweredAt = utc(c.AnsweredAt)
 	c.OpenedAt, c.UpdatedAt = c.OpenedAt.UTC(), c.UpdatedAt.UTC()
 	c.AckDue, c.AnswerDue, c.ClosedAt = utc(c.AckDue), utc(c.AnswerDue), utc(c.ClosedAt)
-	return c, err
+	return c
 }
 
 func (s *Store) ListCases(ctx context.Context, f store.CaseFilter) ([]store.Case, error) {
@@ -282,13 +348,13 @@ func (s *Store) GetCase(ctx context.Context, ref string) (store.CaseDetail, erro
 		if err != nil {
 			return fmt.Errorf("get timeline of case %s: %w", ref, err)
 		}
-		return nil
+		return caseExtras(ctx, q, &d)
 	})
 	return d, err
 }
 
 // openCase is the condition of a case that still needs an answer.
-const openCase = "c.status NOT IN ('beantwoord', 'afgesloten')"
+const openCase = "c.status NOT IN ('beantwoord', 'afgesloten', 'samengevoegd')"
 
 func (s *Store) CountDeadlines(ctx context.Context, now, soon time.Time) (store.Deadlines, error) {
 	var d store.Deadlines
@@ -351,8 +417,10 @@ func (t *tx) MarkRepeats(ctx context.Context, rs []store.Repeat) error {
 		return nil
 	}
 	ids, ats, details := make([]int64, len(rs)), make([]time.Time, len(rs)), make([]string, len(rs))
+	before := make([]time.Time, len(rs))
 	for i, r := range rs {
 		ids[i], ats[i], details[i] = r.CaseID, at(r.At), driverutil.Clean(r.Detail)
+		before[i] = driverutil.SuggestOpenedBefore(r)
 	}
 	b := &pgx.Batch{}
 	t.queueNewCases(b, nil)
@@ -360,6 +428,14 @@ func (t *tx) MarkRepeats(ctx context.Context, rs []store.Repeat) error {
 		FROM (SELECT id, count(*) AS k FROM unnest($1::bigint[]) AS id GROUP BY id) AS r WHERE c.id = r.id`, ids)
 	b.Queue(`INSERT INTO case_timeline (case_id, at, kind, detail)
 		SELECT id, at, 'repeat', detail FROM unnest($1::bigint[], $2::timestamptz[], $3::text[]) AS r(id, at, detail)`, ids, ats, details)
+	b.Queue(`WITH s AS (
+			UPDATE cases c SET suggestion = 'klacht'
+			FROM (SELECT id, max(before) AS before, min(at) AS at
+				FROM unnest($1::bigint[], $2::timestamptz[], $3::timestamptz[]) AS r(id, at, before) GROUP BY id) AS r
+			WHERE c.id = r.id AND c.type <> 'klacht' AND c.suggestion = '' AND c.opened_at <= r.before
+			RETURNING c.id, r.at)
+		INSERT INTO case_timeline (case_id, at, kind, detail) SELECT id, at, 'suggestion', $4 FROM s`,
+		ids, ats, before, driverutil.SuggestComplaintDetail)
 	if err := t.tx.SendBatch(ctx, b).Close(); err != nil {
 		return fmt.Errorf("mark repeats: %w", err)
 	}
@@ -464,15 +540,11 @@ func (s *Store) ListUntouched(ctx context.Context, since time.Time) ([]store.Unt
 	}
 	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (store.UntouchedCase, error) {
 		var (
-			u                    store.UntouchedCase
-			contactID, relatedID *int64
+			u  store.UntouchedCase
+			cs caseScan
 		)
-		c := &u.Case
-		err := row.Scan(&c.ID, &c.Ref, &c.Domain, &c.Type, &c.Status, &c.Department, &c.Priority, &c.Assignee, &c.Subject,
-			&c.Channel, &contactID, &c.OpenedAt, &c.UpdatedAt, &c.AckDue, &c.AnswerDue, &c.ClosedAt, &c.MessageCount, &c.RepeatCount, &relatedID,
-			&c.AnsweredAt, &c.Admissible, &c.InadmissibleReason, &u.Inbox, &u.SenderEmail, &u.FirstSubject, &u.FirstText)
-		c.ContactID, c.RelatedCaseID = id(contactID), id(relatedID)
-		c.OpenedAt, c.UpdatedAt = c.OpenedAt.UTC(), c.UpdatedAt.UTC()
+		err := row.Scan(append(cs.dest(), &u.Inbox, &u.SenderEmail, &u.FirstSubject, &u.FirstText)...)
+		u.Case = cs.done()
 		return u, err
 	})
 	if err != nil {
@@ -487,7 +559,8 @@ func (t *tx) SetRouting(ctx context.Context, rs []store.RoutingChange) error {
 	for _, r := range rs {
 		b.Queue(`UPDATE cases SET department = $2, type = $3, priority = $4, ack_due = $5, answer_due = $6 WHERE id = $1`,
 			r.CaseID, driverutil.Clean(r.Department), driverutil.Clean(r.Type), driverutil.Clean(r.Priority), utc(r.AckDue), utc(r.AnswerDue))
-		b.Queue(`INSERT INTO case_timeline (case_id, at, kind, detail) VALUES ($1, $2, 'routing', $3)`, r.CaseID, at(r.At), driverutil.Clean(r.Detail))
+		b.Queue(`INSERT INTO case_timeline (case_id, at, kind, actor, detail) VALUES ($1, $2, 'routing', $3, $4)`,
+			r.CaseID, at(r.At), driverutil.Clean(r.Actor), driverutil.Clean(r.Detail))
 	}
 	if err := t.tx.SendBatch(ctx, b).Close(); err != nil {
 		return fmt.Errorf("set routing: %w", err)

@@ -57,7 +57,14 @@ func (t *tx) CreateCases(ctx context.Context, cs []store.NewCase) ([]store.CaseR
 
 func (t *tx) FindCasesByRef(ctx context.Context, keys []store.DomainKey) (map[store.DomainKey]int64, error) {
 	found := make(map[store.DomainKey]int64, len(keys))
-	err := t.each(ctx, `SELECT id FROM cases WHERE ref = ? AND domain = ?`, len(keys), func(s *sql.Stmt, i int) error {
+	// A merged case resolves to the case it ended up in; a chain of merges
+	// is short, the depth bound only guards against a cycle.
+	err := t.each(ctx, `
+		WITH RECURSIVE chain (id, merged_into, depth) AS (
+			SELECT id, merged_into, 0 FROM cases WHERE ref = ? AND domain = ?
+			UNION ALL
+			SELECT c.id, c.merged_into, chain.depth + 1 FROM cases c JOIN chain ON c.id = chain.merged_into WHERE chain.depth < 16)
+		SELECT id FROM chain ORDER BY depth DESC LIMIT 1`, len(keys), func(s *sql.Stmt, i int) error {
 		k := keys[i]
 		var caseID int64
 		err := s.QueryRowContext(ctx, driverutil.Clean(k.Value), driverutil.Clean(k.Domain)).Scan(&caseID)
@@ -77,15 +84,21 @@ func (t *tx) FindCasesByRef(ctx context.Context, keys []store.DomainKey) (map[st
 const caseColumns = `c.id, c.ref, c.domain, c.type, c.status, c.department, c.priority, c.assignee, c.subject,
 	c.channel, c.contact_id, c.opened_at, c.updated_at, c.ack_due, c.answer_due, c.closed_at,
 	(SELECT count(*) FROM messages m WHERE m.case_id = c.id), c.repeat_count, c.related_case_id,
-	c.answered_at, c.admissible, c.inadmissible_reason`
+	c.answered_at, c.admissible, c.inadmissible_reason, c.merged_into, c.suggestion`
 
 func scanCase(row interface{ Scan(...any) error }) (store.Case, error) {
 	var c store.Case
-	err := row.Scan(&c.ID, &c.Ref, &c.Domain, &c.Type, &c.Status, &c.Department, &c.Priority, &c.Assignee, &c.Subject,
+	err := row.Scan(caseDest(&c)...)
+	return c, err
+}
+
+// caseDest are the scan destinations of caseColumns.
+func caseDest(c *store.Case) []any {
+	return []any{&c.ID, &c.Ref, &c.Domain, &c.Type, &c.Status, &c.Department, &c.Priority, &c.Assignee, &c.Subject,
 		&c.Channel, nullIDColumn{&c.ContactID}, timeColumn{&c.OpenedAt}, timeColumn{&c.UpdatedAt},
 		nullTimeColumn{&c.AckDue}, nullTimeColumn{&c.AnswerDue}, nullTimeColumn{&c.ClosedAt}, &c.MessageCount, &c.RepeatCount,
-		nullIDColumn{&c.RelatedCaseID}, nullTimeColumn{&c.AnsweredAt}, nullBoolColumn{&c.Admissible}, &c.InadmissibleReason)
-	return c, err
+		nullIDColumn{&c.RelatedCaseID}, nullTimeColumn{&c.AnsweredAt}, nullBoolColumn{&c.Admissible}, &c.InadmissibleReason,
+		nullIDColumn{&c.MergedInto}, &c.Suggestion}
 }
 
 func (s *Store) ListCases(ctx context.Context, f store.CaseFilter) ([]store.Case, error) {
@@ -179,13 +192,13 @@ func (s *Store) GetCase(ctx context.Context, ref string) (store.CaseDetail, erro
 		if err := rows.Err(); err != nil {
 			return fmt.Errorf("get timeline of case %s: %w", ref, err)
 		}
-		return nil
+		return caseExtras(ctx, q, &d)
 	})
 	return d, err
 }
 
 // openCase is the condition of a case that still needs an answer.
-const openCase = "c.status NOT IN ('beantwoord', 'afgesloten')"
+const openCase = "c.status NOT IN ('beantwoord', 'afgesloten', 'samengevoegd')"
 
 func (s *Store) CountDeadlines(ctx context.Context, now, soon time.Time) (store.Deadlines, error) {
 	var d store.Deadlines
@@ -242,6 +255,23 @@ func (t *tx) MarkRepeats(ctx context.Context, rs []store.Repeat) error {
 	if err == nil {
 		err = t.each(ctx, `INSERT INTO case_timeline (case_id, at, kind, detail) VALUES (?, ?, 'repeat', ?)`, len(rs), func(s *sql.Stmt, i int) error {
 			_, err := s.ExecContext(ctx, rs[i].CaseID, formatTime(at(rs[i].At)), driverutil.Clean(rs[i].Detail))
+			return err
+		})
+	}
+	if err == nil {
+		err = t.each(ctx, `UPDATE cases SET suggestion = 'klacht' WHERE id = ? AND type <> 'klacht' AND suggestion = '' AND opened_at <= ?
+			RETURNING id`, len(rs), func(s *sql.Stmt, i int) error {
+			r := rs[i]
+			var id int64
+			err := s.QueryRowContext(ctx, r.CaseID, formatTime(driverutil.SuggestOpenedBefore(r))).Scan(&id)
+			if errors.Is(err, sql.ErrNoRows) {
+				return nil
+			}
+			if err != nil {
+				return err
+			}
+			_, err = t.tx.ExecContext(ctx, `INSERT INTO case_timeline (case_id, at, kind, detail) VALUES (?, ?, 'suggestion', ?)`,
+				r.CaseID, formatTime(at(r.At)), driverutil.SuggestComplaintDetail)
 			return err
 		})
 	}
@@ -345,11 +375,7 @@ func (s *Store) ListUntouched(ctx context.Context, since time.Time) ([]store.Unt
 	for rows.Next() {
 		var u store.UntouchedCase
 		c := &u.Case
-		if err := rows.Scan(&c.ID, &c.Ref, &c.Domain, &c.Type, &c.Status, &c.Department, &c.Priority, &c.Assignee, &c.Subject,
-			&c.Channel, nullIDColumn{&c.ContactID}, timeColumn{&c.OpenedAt}, timeColumn{&c.UpdatedAt},
-			nullTimeColumn{&c.AckDue}, nullTimeColumn{&c.AnswerDue}, nullTimeColumn{&c.ClosedAt}, &c.MessageCount, &c.RepeatCount,
-			nullIDColumn{&c.RelatedCaseID}, nullTimeColumn{&c.AnsweredAt}, nullBoolColumn{&c.Admissible}, &c.InadmissibleReason,
-			&u.Inbox, &u.SenderEmail, &u.FirstSubject, &u.FirstText); err != nil {
+		if err := rows.Scan(append(caseDest(c), &u.Inbox, &u.SenderEmail, &u.FirstSubject, &u.FirstText)...); err != nil {
 			return nil, fmt.Errorf("list untouched cases: %w", err)
 		}
 		out = append(out, u)
@@ -366,8 +392,8 @@ func (t *tx) SetRouting(ctx context.Context, rs []store.RoutingChange) error {
 			driverutil.Clean(r.Department), driverutil.Clean(r.Type), driverutil.Clean(r.Priority), nullTime(r.AckDue), nullTime(r.AnswerDue), r.CaseID); err != nil {
 			return fmt.Errorf("set routing of case %d: %w", r.CaseID, err)
 		}
-		if _, err := t.tx.ExecContext(ctx, `INSERT INTO case_timeline (case_id, at, kind, detail) VALUES (?, ?, 'routing', ?)`,
-			r.CaseID, formatTime(at(r.At)), driverutil.Clean(r.Detail)); err != nil {
+		if _, err := t.tx.ExecContext(ctx, `INSERT INTO case_timeline (case_id, at, kind, actor, detail) VALUES (?, ?, 'routing', ?, ?)`,
+			r.CaseID, formatTime(at(r.At)), driverutil.Clean(r.Actor), driverutil.Clean(r.Detail)); err != nil {
 			return fmt.Errorf("set routing of case %d: %w", r.CaseID, err)
 		}
 	}
