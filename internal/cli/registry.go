@@ -328,6 +328,9 @@ func serve(ctx context.Context, cfg config.Registry, env Env, log *slog.Logger) 
 		CasePrefix: cfg.Cases.Prefix, Location: loc, BatchSize: cfg.Consumer.BatchSize,
 		FetchWait: cfg.Consumer.FetchWait, MaxDeliveries: cfg.Consumer.MaxDeliveries,
 		MaxBatchBytes: cfg.Consumer.MaxBatchBytes, Routing: rules, Deadlines: deadlines,
+		RepeatWindow:          days(cfg.Cases.RepeatWindowDays),
+		RelatedWindow:         days(cfg.Cases.RelatedWindowDays),
+		SuggestComplaintAfter: days(cfg.Cases.SuggestComplaintAfterDays),
 	}, metrics, log)
 
 	mux := http.NewServeMux()
@@ -420,3 +423,6 @@ func startEmbeddedNATS(ctx context.Context, cfg config.Registry, log *slog.Logge
 	log.Info("embedded NATS server started", "url", emb.ClientURL(), "store", cfg.NATSStoreDir())
 	return emb, nil
 }
+
+// days is n days as a duration.
+func days(n int) time.Duration { return time.Duration(n) * 24 * time.Hour }

@@ -84,6 +84,16 @@ type Cases struct {
 	RoutingFile string `toml:"routing_file"`
 	// DeadlinesFile overrides the default deadlines per type and department.
 	DeadlinesFile string `toml:"deadlines_file"`
+	// RepeatWindowDays: a citizen who writes about the same thing within
+	// this many days joins their open case as a repeat (default 60).
+	RepeatWindowDays int `toml:"repeat_window_days"`
+	// RelatedWindowDays: reports of different people about the same place
+	// and category within this many days are related cases (default 7).
+	RelatedWindowDays int `toml:"related_window_days"`
+	// SuggestComplaintAfterDays: a citizen who comes back about a question
+	// or report opened at least this many days ago, still unanswered, gets
+	// the suggestion "klacht" on the case (default 10; staff decide).
+	SuggestComplaintAfterDays int `toml:"suggest_complaint_after_days"`
 }
 
 // Consumer tunes the registry's JetStream consumer.
@@ -149,7 +159,7 @@ func Defaults() Registry {
 			DuplicateWindow: 48 * time.Hour,
 			StreamMaxAge:    30 * 24 * time.Hour,
 		},
-		Cases: Cases{Prefix: "MP", TimeZone: "Europe/Brussels"},
+		Cases: Cases{Prefix: "MP", TimeZone: "Europe/Brussels", RepeatWindowDays: 60, RelatedWindowDays: 7, SuggestComplaintAfterDays: 10},
 		Consumer: Consumer{
 			Durable:       "registry",
 			BatchSize:     500,
@@ -249,6 +259,18 @@ func (c Registry) Validate() error {
 	}
 	if !prefixRE.MatchString(c.Cases.Prefix) {
 		bad("cases.prefix %q: want 1 to 10 upper-case letters or digits, starting with a letter", c.Cases.Prefix)
+	}
+	for _, d := range []struct {
+		name string
+		days int
+	}{
+		{"repeat_window_days", c.Cases.RepeatWindowDays},
+		{"related_window_days", c.Cases.RelatedWindowDays},
+		{"suggest_complaint_after_days", c.Cases.SuggestComplaintAfterDays},
+	} {
+		if d.days < 1 || d.days > 3660 {
+			bad("cases.%s = %d: want a number of days from 1 to 3660", d.name, d.days)
+		}
 	}
 	if _, err := time.LoadLocation(c.Cases.TimeZone); err != nil {
 		bad("cases.time_zone %q: %v", c.Cases.TimeZone, err)

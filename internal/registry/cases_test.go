@@ -393,6 +393,17 @@ func TestCitizenAsksAgain(t *testing.T) {
 			if c.RepeatCount != 2 || len(c.Messages) != 3 {
 				t.Errorf("case %s: repeat count %d with %d messages, want 2 and 3", ref, c.RepeatCount, len(c.Messages))
 			}
+			// Unanswered for three weeks and "nog steeds": the registry
+			// suggests a complaint, once; staff decide.
+			suggestions := 0
+			for _, e := range c.Timeline {
+				if e.Kind == "suggestion" {
+					suggestions++
+				}
+			}
+			if c.Suggestion != store.SuggestComplaint || suggestions != 1 {
+				t.Errorf("case %s: suggestion %q with %d timeline entries, want %q once", ref, c.Suggestion, suggestions, store.SuggestComplaint)
+			}
 		})
 	}
 }

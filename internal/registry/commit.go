@@ -347,7 +347,8 @@ func (r *Registry) assignCases(ctx context.Context, tx store.Tx, fresh []*item, 
 				if similar.Same(words, similar.Of(c.Subject, c.Text)) {
 					s, found = slot{id: c.CaseID, opened: -1}, true
 					repeats = append(repeats, store.Repeat{CaseID: c.CaseID, At: now,
-						Detail: "burger vraagt opnieuw (" + string(d.Channel) + ")"})
+						Detail:       "burger vraagt opnieuw (" + string(d.Channel) + ")",
+						Dissatisfied: Dissatisfied(d.Subject + "\n" + d.Text), SuggestAfter: r.cfg.SuggestComplaintAfter})
 					break
 				}
 			}

@@ -54,6 +54,9 @@ type Config struct {
 	// RelatedWindow: reports of different people about the same place and
 	// category within this period are related cases (default 7 days).
 	RelatedWindow time.Duration
+	// SuggestComplaintAfter: a repeat this long after its case was opened
+	// suggests that the case may be a complaint (default 10 days).
+	SuggestComplaintAfter time.Duration
 }
 
 // Objects is where raw originals and attachments are read from.
@@ -96,6 +99,9 @@ func New(st store.Store, objs Objects, cfg Config, m *Metrics, log *slog.Logger)
 	}
 	if cfg.RepeatWindow <= 0 {
 		cfg.RepeatWindow = 60 * 24 * time.Hour
+	}
+	if cfg.SuggestComplaintAfter <= 0 {
+		cfg.SuggestComplaintAfter = 10 * 24 * time.Hour
 	}
 	if cfg.CaseRef == nil {
 		cfg.CaseRef = caseevent.CaseRefPattern(cfg.CasePrefix)
