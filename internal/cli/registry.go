@@ -23,10 +23,12 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/meldpunt/meldpunt/internal/auth"
 	"github.com/meldpunt/meldpunt/internal/bus"
 	"github.com/meldpunt/meldpunt/internal/config"
 	"github.com/meldpunt/meldpunt/internal/registry"
 	"github.com/meldpunt/meldpunt/internal/registry/api"
+	"github.com/meldpunt/meldpunt/internal/registry/casework"
 	"github.com/meldpunt/meldpunt/internal/registry/deadline"
 	"github.com/meldpunt/meldpunt/internal/registry/routing"
 	"github.com/meldpunt/meldpunt/internal/registry/store"
@@ -52,6 +54,11 @@ commands:
   reroute --since YYYY-MM-DD
                  apply the routing rules again to open cases no person
                  has touched yet (after the rules changed)
+  user add|list|passwd|disable|enable
+                 manage the staff's local accounts (registry user help)
+  token add|list|revoke
+                 manage API tokens of users and integrations
+                 (registry token help)
 
 settings: -config FILE (TOML, see configs/registry.toml) and the environment
 variables MELDPUNT_DATABASE_URL, MELDPUNT_NATS_URL, MELDPUNT_HTTP_ADDR,
@@ -105,6 +112,10 @@ func Registry(ctx context.Context, args []string, env Env) int {
 		err = stats(ctx, cfg, env, log, asJSON)
 	case "reroute":
 		err = reroute(ctx, cfg, env, log, since)
+	case "user":
+		err = userCommand(ctx, cfg, env, log, sub.Args())
+	case "token":
+		err = tokenCommand(ctx, cfg, env, log, sub.Args())
 	default:
 		fmt.Fprintf(env.Stderr, "registry: unknown command %q\n\n", cmd)
 		fs.Usage()
@@ -357,13 +368,21 @@ func serve(ctx context.Context, cfg config.Registry, env Env, log *slog.Logger) 
 		fmt.Fprintln(w, "ready")
 	})
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
-	api.New(st, log).Register(mux)
+	authSvc, err := auth.New(st, auth.Options{InsecureCookie: cfg.HTTP.InsecureCookies, Log: log})
+	if err != nil {
+		return fmt.Errorf("set up sign-in: %w", err)
+	}
+	cwOpts := casework.Options{Location: loc, Deadlines: deadlines, CasePrefix: cfg.Cases.Prefix}
+	if rules != nil {
+		cwOpts.Departments = rules.Departments()
+	}
+	api.New(st, casework.New(st, cwOpts), log).Register(mux)
 
 	ln, err := net.Listen("tcp", cfg.HTTP.Addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s (set MELDPUNT_HTTP_ADDR to choose another address): %w", cfg.HTTP.Addr, err)
 	}
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	srv := &http.Server{Handler: auth.Middleware(authSvc)(mux), ReadHeaderTimeout: 10 * time.Second}
 	log.Info("http listening", "addr", ln.Addr().String())
 
 	var wg sync.WaitGroup

@@ -43,6 +43,11 @@ type Registry struct {
 // HTTP is the listener of the staff UI, the API and the health endpoints.
 type HTTP struct {
 	Addr string `toml:"addr"`
+	// InsecureCookies leaves Secure off the session cookie, for a web UI
+	// reached over plain HTTP on another address than localhost (browsers
+	// accept Secure cookies from http://localhost). Never for a server
+	// reached over a network: put TLS in front instead.
+	InsecureCookies bool `toml:"insecure_cookies"`
 }
 
 // NATS says how to reach NATS. An empty URL runs the embedded server.

@@ -5,14 +5,18 @@
 package api
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strconv"
 	"time"
 
+	"github.com/meldpunt/meldpunt/internal/auth"
+	"github.com/meldpunt/meldpunt/internal/registry/casework"
 	"github.com/meldpunt/meldpunt/internal/registry/report"
 	"github.com/meldpunt/meldpunt/internal/registry/store"
 )
@@ -23,35 +27,72 @@ const DueSoon = 72 * time.Hour
 // Handler serves /api/v1.
 type Handler struct {
 	st  store.Store
+	cw  *casework.Service
 	log *slog.Logger
-	loc *time.Location
 }
 
-// New returns the API handler. Years in reports are counted in
-// Europe/Brussels time.
-func New(st store.Store, log *slog.Logger) *Handler {
-	loc, err := time.LoadLocation("Europe/Brussels")
-	if err != nil {
-		loc = time.UTC
+// New returns the API handler over st, doing casework through cw. Every
+// route needs a principal in the request context (auth.Middleware puts it
+// there): without one it answers 401.
+func New(st store.Store, cw *casework.Service, log *slog.Logger) *Handler {
+	return &Handler{st: st, cw: cw, log: log}
+}
+
+// authed wraps a handler that needs a principal with at least role min.
+func (h *Handler) authed(min auth.Role, f func(w http.ResponseWriter, r *http.Request, p auth.Principal)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		p, ok := auth.FromContext(r.Context())
+		if !ok {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="meldpunt"`)
+			writeError(w, http.StatusUnauthorized, "sign in first: send a bearer token")
+			return
+		}
+		if !p.HasRole(min) {
+			writeError(w, http.StatusForbidden, "this needs the role "+string(min))
+			return
+		}
+		f(w, r, p)
 	}
-	return &Handler{st: st, log: log, loc: loc}
+}
+
+// storeError answers a store failure without its details.
+func (h *Handler) storeError(w http.ResponseWriter, what string, err error) {
+	h.log.Error(what, "error", err)
+	writeError(w, http.StatusServiceUnavailable, "the store is not available")
+}
+
+// visibleDomains are the domains of the request's ?domain= that p may see,
+// or all p may see when none is asked; empty: nothing to show.
+func visibleDomains(r *http.Request, p auth.Principal) []string {
+	asked := r.URL.Query()["domain"]
+	if len(asked) == 0 {
+		return slices.Clone(p.Domains)
+	}
+	var out []string
+	for _, d := range asked {
+		if p.CanSeeDomain(d) && !slices.Contains(out, d) {
+			out = append(out, d)
+		}
+	}
+	return out
 }
 
 // complaintsReport answers the yearly complaints report for the council,
 // as JSON or, with ?format=csv, as a spreadsheet.
-func (h *Handler) complaintsReport(w http.ResponseWriter, r *http.Request) {
+func (h *Handler) complaintsReport(w http.ResponseWriter, r *http.Request, p auth.Principal) {
 	year, err := strconv.Atoi(r.URL.Query().Get("year"))
 	if err != nil || year < 2000 || year > 2200 {
 		writeError(w, http.StatusBadRequest, "year: want a year such as 2026")
 		return
 	}
-	from, to := report.Period(year, h.loc)
+	from, to := report.Period(year, h.cw.Location())
 	cases, err := h.st.ListComplaints(r.Context(), from, to)
 	if err != nil {
 		h.log.Error("complaints report", "error", err)
 		writeError(w, http.StatusServiceUnavailable, "the store is not available")
 		return
 	}
+	cases = slices.DeleteFunc(cases, func(c store.Case) bool { return !p.CanSeeDomain(c.Domain) })
 	rep := report.Build(year, cases)
 	switch r.URL.Query().Get("format") {
 	case "", "json":
@@ -69,10 +110,41 @@ func (h *Handler) complaintsReport(w http.ResponseWriter, r *http.Request) {
 
 // Register mounts the API routes on mux.
 func (h *Handler) Register(mux *http.ServeMux) {
-	mux.HandleFunc("GET /api/v1/cases", h.listCases)
-	mux.HandleFunc("GET /api/v1/cases/{ref}", h.getCase)
-	mux.HandleFunc("GET /api/v1/messages/unassigned", h.listUnassigned)
-	mux.HandleFunc("GET /api/v1/reports/complaints", h.complaintsReport)
+	for _, rt := range h.routes() {
+		mux.Handle(rt.Method+" "+rt.Path, rt.Handler)
+	}
+}
+
+// Route is one API route: who may use it and what it does.
+type Route struct {
+	Method, Path string
+	// Role is the lowest role that may use the route.
+	Role    auth.Role
+	Handler http.Handler
+}
+
+// Routes lists the API's routes.
+func (h *Handler) Routes() []Route { return h.routes() }
+
+func (h *Handler) routes() []Route {
+	read := func(method, path string, min auth.Role, f func(w http.ResponseWriter, r *http.Request, p auth.Principal)) Route {
+		return Route{Method: method, Path: path, Role: min, Handler: h.authed(min, f)}
+	}
+	// One group per file: cases and reports here, actions in actions.go.
+	groups := [][]Route{
+		{
+			read(http.MethodGet, "/api/v1/cases", auth.RoleOnthaal, h.listCases),
+			read(http.MethodGet, "/api/v1/cases/{ref}", auth.RoleOnthaal, h.getCase),
+			read(http.MethodGet, "/api/v1/messages/unassigned", auth.RoleBehandelaar, h.listUnassigned),
+			read(http.MethodGet, "/api/v1/reports/complaints", auth.RoleBehandelaar, h.complaintsReport),
+		},
+		h.caseRoutes(),
+	}
+	var all []Route
+	for _, g := range groups {
+		all = append(all, g...)
+	}
+	return all
 }
 
 // Case is a case as the API shows it.
@@ -94,17 +166,54 @@ type Case struct {
 	MessageCount int        `json:"message_count"`
 	// RepeatCount is how often the citizen asked again ("burger vraagt opnieuw").
 	RepeatCount int `json:"repeat_count"`
+	// Suggestion is what the registry suggests the case is ("klacht").
+	Suggestion string `json:"suggestion,omitempty"`
+	// Admissible: for a complaint, whether it is admissible (absent: not
+	// decided) and why not.
+	Admissible         *bool  `json:"admissible,omitempty"`
+	InadmissibleReason string `json:"inadmissible_reason,omitempty"`
 }
 
 // CaseDetail is a case with its messages and timeline.
 type CaseDetail struct {
 	Case
-	Messages []Message      `json:"messages"`
-	Timeline []TimelineItem `json:"timeline"`
+	// MergedInto is the reference of the case this one was merged into.
+	MergedInto string         `json:"merged_into,omitempty"`
+	Messages   []Message      `json:"messages"`
+	Timeline   []TimelineItem `json:"timeline"`
+	Forwards   []Forward      `json:"forwards"`
+	Moves      []Move         `json:"moves"`
+}
+
+// Forward is a case forwarded to an outside organisation.
+type Forward struct {
+	ID           int64      `json:"id"`
+	Organisation string     `json:"organisation"`
+	Question     string     `json:"question"`
+	ExpectedBy   *time.Time `json:"expected_by,omitempty"`
+	Actor        string     `json:"actor"`
+	At           time.Time  `json:"at"`
+	AnsweredAt   *time.Time `json:"answered_at,omitempty"`
+	Answer       string     `json:"answer,omitempty"`
+}
+
+// Move is a merge or split of the case; undo it with
+// POST /api/v1/cases/{ref}/moves/{id}/undo.
+type Move struct {
+	ID         int64      `json:"id"`
+	Kind       string     `json:"kind"`
+	From       string     `json:"from"`
+	To         string     `json:"to"`
+	MessageIDs []int64    `json:"message_ids"`
+	Actor      string     `json:"actor"`
+	At         time.Time  `json:"at"`
+	UndoneAt   *time.Time `json:"undone_at,omitempty"`
+	UndoneBy   string     `json:"undone_by,omitempty"`
 }
 
 // Message is a stored message as the API shows it.
 type Message struct {
+	ID            int64        `json:"id"`
 	EventID       string       `json:"event_id"`
 	Channel       string       `json:"channel"`
 	Direction     string       `json:"direction"`
@@ -153,12 +262,9 @@ type CaseList struct {
 	Next  string `json:"next,omitempty"`
 }
 
-func (h *Handler) listCases(w http.ResponseWriter, r *http.Request) {
+func (h *Handler) listCases(w http.ResponseWriter, r *http.Request, p auth.Principal) {
 	q := r.URL.Query()
-	f := store.CaseFilter{Status: q.Get("status"), Limit: 50}
-	if d := q["domain"]; len(d) > 0 {
-		f.Domains = d
-	}
+	f := store.CaseFilter{Status: q.Get("status"), Limit: 50, Domains: visibleDomains(r, p)}
 	if v := q.Get("department"); v != "" {
 		f.Department = v
 	}
@@ -190,6 +296,10 @@ func (h *Handler) listCases(w http.ResponseWriter, r *http.Request) {
 		}
 		f.BeforeID = n
 	}
+	if len(f.Domains) == 0 { // an empty filter would mean every domain
+		writeJSON(w, http.StatusOK, CaseList{Cases: []Case{}})
+		return
+	}
 	cases, err := h.st.ListCases(r.Context(), f)
 	if err != nil {
 		h.log.Error("list cases", "error", err)
@@ -208,9 +318,9 @@ func (h *Handler) listCases(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, out)
 }
 
-func (h *Handler) getCase(w http.ResponseWriter, r *http.Request) {
+func (h *Handler) getCase(w http.ResponseWriter, r *http.Request, p auth.Principal) {
 	ref := r.PathValue("ref")
-	c, err := h.st.GetCase(r.Context(), ref)
+	c, err := h.cw.Case(r.Context(), p, ref)
 	if errors.Is(err, store.ErrNotFound) {
 		writeError(w, http.StatusNotFound, "no case "+ref)
 		return
@@ -220,14 +330,34 @@ func (h *Handler) getCase(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusServiceUnavailable, "the store is not available")
 		return
 	}
-	out := CaseDetail{Case: toCase(c.Case), Messages: []Message{}, Timeline: []TimelineItem{}}
+	writeJSON(w, http.StatusOK, h.toDetail(c))
+}
+
+func (h *Handler) toDetail(c store.CaseDetail) CaseDetail {
+	out := CaseDetail{Case: toCase(c.Case), Messages: []Message{}, Timeline: []TimelineItem{}, Forwards: []Forward{}, Moves: []Move{}}
 	for _, m := range c.Messages {
 		out.Messages = append(out.Messages, toMessage(m))
 	}
 	for _, t := range c.Timeline {
 		out.Timeline = append(out.Timeline, TimelineItem{At: t.At, Kind: t.Kind, Actor: t.Actor, Detail: t.Detail})
 	}
-	writeJSON(w, http.StatusOK, out)
+	for _, f := range c.Forwards {
+		out.Forwards = append(out.Forwards, Forward{ID: f.ID, Organisation: f.Organisation, Question: f.Question,
+			ExpectedBy: f.ExpectedBy, Actor: f.Actor, At: f.At, AnsweredAt: f.AnsweredAt, Answer: f.Answer})
+	}
+	for _, m := range c.Moves {
+		out.Moves = append(out.Moves, Move{ID: m.ID, Kind: m.Kind, From: m.FromRef, To: m.ToRef, MessageIDs: m.MessageIDs,
+			Actor: m.Actor, At: m.At, UndoneAt: m.UndoneAt, UndoneBy: m.UndoneBy})
+		// The case it is merged into took part in a move with it.
+		switch {
+		case c.MergedInto == 0:
+		case m.ToCaseID == c.MergedInto:
+			out.MergedInto = m.ToRef
+		case m.FromCaseID == c.MergedInto:
+			out.MergedInto = m.FromRef
+		}
+	}
+	return out
 }
 
 // MessageList is a list of messages.
@@ -237,7 +367,7 @@ type MessageList struct {
 
 // listUnassigned lists the messages without a case ("geen dossier"):
 // automatic mail that refers to nothing known.
-func (h *Handler) listUnassigned(w http.ResponseWriter, r *http.Request) {
+func (h *Handler) listUnassigned(w http.ResponseWriter, r *http.Request, p auth.Principal) {
 	limit := 100
 	if v := r.URL.Query().Get("limit"); v != "" {
 		n, err := strconv.Atoi(v)
@@ -247,7 +377,12 @@ func (h *Handler) listUnassigned(w http.ResponseWriter, r *http.Request) {
 		}
 		limit = n
 	}
-	msgs, err := h.st.ListUnassigned(r.Context(), r.URL.Query()["domain"], limit)
+	domains := visibleDomains(r, p)
+	if len(domains) == 0 { // an empty filter would mean every domain
+		writeJSON(w, http.StatusOK, MessageList{Messages: []Message{}})
+		return
+	}
+	msgs, err := h.st.ListUnassigned(r.Context(), domains, limit)
 	if err != nil {
 		h.log.Error("list messages without a case", "error", err)
 		writeError(w, http.StatusServiceUnavailable, "the store is not available")
@@ -262,7 +397,7 @@ func (h *Handler) listUnassigned(w http.ResponseWriter, r *http.Request) {
 
 func toMessage(m store.Message) Message {
 	am := Message{
-		EventID: m.EventID, Channel: m.Channel, Direction: m.Direction, Inbox: m.Inbox,
+		ID: m.ID, EventID: m.EventID, Channel: m.Channel, Direction: m.Direction, Inbox: m.Inbox,
 		ExternalID: m.ExternalID, Subject: m.Subject, Text: m.Text,
 		Sender: Sender{Name: m.SenderName, Email: m.SenderEmail, Phone: m.SenderPhone,
 			FacebookID: m.SenderFacebookID, Address: m.SenderAddress},
@@ -280,7 +415,8 @@ func toCase(c store.Case) Case {
 		Ref: c.Ref, Domain: c.Domain, Type: c.Type, Status: c.Status, Department: c.Department, Priority: c.Priority,
 		Assignee: c.Assignee, Subject: c.Subject, Channel: c.Channel, OpenedAt: c.OpenedAt,
 		UpdatedAt: c.UpdatedAt, AckDue: c.AckDue, AnswerDue: c.AnswerDue, ClosedAt: c.ClosedAt,
-		MessageCount: c.MessageCount, RepeatCount: c.RepeatCount,
+		MessageCount: c.MessageCount, RepeatCount: c.RepeatCount, Suggestion: c.Suggestion,
+		Admissible: c.Admissible, InadmissibleReason: c.InadmissibleReason,
 	}
 }
 
@@ -300,4 +436,11 @@ type Problem struct {
 
 func writeError(w http.ResponseWriter, status int, msg string) {
 	writeJSON(w, status, Problem{Error: msg})
+}
+
+// jsonDecoder decodes one JSON value from b, refusing unknown fields.
+func jsonDecoder(b []byte) *json.Decoder {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	return dec
 }

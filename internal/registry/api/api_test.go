@@ -3,17 +3,13 @@ package api_test
 import (
 	"encoding/json"
 	"io"
-	"log/slog"
-	"net/http"
-	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/meldpunt/meldpunt/internal/registry/api"
+	"github.com/meldpunt/meldpunt/internal/registry/casework"
 	"github.com/meldpunt/meldpunt/internal/registry/store"
-	"github.com/meldpunt/meldpunt/internal/registry/store/sqlite"
 )
 
 func TestCasesAPI(t *testing.T) {
@@ -51,10 +47,8 @@ func TestCasesAPI(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	mux := http.NewServeMux()
-	api.New(st, log).Register(mux)
-	srv := httptest.NewServer(mux)
-	t.Cleanup(srv.Close)
+	srv := newServer(t, st, log, casework.Options{})
+	admin := srv.client(srv.token(t, "beheerder", "gemeente", "sociaalhuis"))
 
 	tests := []struct {
 		name     string
@@ -75,7 +69,7 @@ func TestCasesAPI(t *testing.T) {
 			if len(l.Cases) != 2 || l.Next == "" {
 				t.Fatalf("page 1 = %+v", l)
 			}
-			resp, err := http.Get(srv.URL + l.Next)
+			resp, err := admin.Get(srv.URL + l.Next)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -108,7 +102,7 @@ func TestCasesAPI(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			resp, err := http.Get(srv.URL + tt.path)
+			resp, err := admin.Get(srv.URL + tt.path)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -170,10 +164,8 @@ func TestCasesAPIDue(t *testing.T) {
 	if err := tx.Commit(ctx); err != nil {
 		t.Fatal(err)
 	}
-	mux := http.NewServeMux()
-	api.New(st, log).Register(mux)
-	srv := httptest.NewServer(mux)
-	t.Cleanup(srv.Close)
+	srv := newServer(t, st, log, casework.Options{})
+	admin := srv.client(srv.token(t, "beheerder", "gemeente", "sociaalhuis"))
 	for _, tc := range []struct {
 		query string
 		want  []string
@@ -183,7 +175,7 @@ func TestCasesAPIDue(t *testing.T) {
 		{"department=burgerzaken", []string{refs[2].Ref}},
 		{"due=soon&department=milieu", []string{refs[1].Ref, refs[0].Ref}},
 	} {
-		resp, err := http.Get(srv.URL + "/api/v1/cases?" + tc.query)
+		resp, err := admin.Get(srv.URL + "/api/v1/cases?" + tc.query)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -199,7 +191,7 @@ func TestCasesAPIDue(t *testing.T) {
 			t.Errorf("?%s = %v, want %v", tc.query, got, tc.want)
 		}
 	}
-	if resp, err := http.Get(srv.URL + "/api/v1/cases?due=tomorrow"); err != nil || resp.StatusCode != 400 {
+	if resp, err := admin.Get(srv.URL + "/api/v1/cases?due=tomorrow"); err != nil || resp.StatusCode != 400 {
 		t.Errorf("due=tomorrow: %v %v", resp.StatusCode, err)
 	}
 
@@ -215,7 +207,7 @@ func TestCasesAPIDue(t *testing.T) {
 	if err := tx.Commit(ctx); err != nil {
 		t.Fatal(err)
 	}
-	resp, err := http.Get(srv.URL + "/api/v1/messages/unassigned?domain=gemeente")
+	resp, err := admin.Get(srv.URL + "/api/v1/messages/unassigned?domain=gemeente")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -253,11 +245,9 @@ func TestComplaintsReportAPI(t *testing.T) {
 	if err := tx.Commit(ctx); err != nil {
 		t.Fatal(err)
 	}
-	mux := http.NewServeMux()
-	api.New(st, log).Register(mux)
-	srv := httptest.NewServer(mux)
-	t.Cleanup(srv.Close)
-	resp, err := http.Get(srv.URL + "/api/v1/reports/complaints?year=2026")
+	srv := newServer(t, st, log, casework.Options{})
+	admin := srv.client(srv.token(t, "beheerder", "gemeente", "sociaalhuis"))
+	resp, err := admin.Get(srv.URL + "/api/v1/reports/complaints?year=2026")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -266,7 +256,7 @@ func TestComplaintsReportAPI(t *testing.T) {
 	if resp.StatusCode != 200 || !strings.Contains(string(b), `"answered_in_time": 1`) || !strings.Contains(string(b), `"median_handling_days": 12`) {
 		t.Errorf("report = %d %s", resp.StatusCode, b)
 	}
-	resp, err = http.Get(srv.URL + "/api/v1/reports/complaints?year=2026&format=csv")
+	resp, err = admin.Get(srv.URL + "/api/v1/reports/complaints?year=2026&format=csv")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -275,22 +265,7 @@ func TestComplaintsReportAPI(t *testing.T) {
 	if !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/csv") || !strings.Contains(string(b), "2026;milieu;email;1;0;0;1;1;0;0;12.0") {
 		t.Errorf("csv = %s %s", resp.Header.Get("Content-Type"), b)
 	}
-	if resp, err := http.Get(srv.URL + "/api/v1/reports/complaints?year=twintig"); err != nil || resp.StatusCode != 400 {
+	if resp, err := admin.Get(srv.URL + "/api/v1/reports/complaints?year=twintig"); err != nil || resp.StatusCode != 400 {
 		t.Errorf("bad year: %v", err)
 	}
-}
-
-// openStore opens a migrated SQLite store for one test.
-func openStore(t *testing.T) (*sqlite.Store, *slog.Logger) {
-	t.Helper()
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	st, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "api.db"), log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	if err := st.Migrate(t.Context()); err != nil {
-		t.Fatal(err)
-	}
-	return st, log
 }

@@ -65,6 +65,7 @@ type Store interface {
 	// A retry must start a new transaction. Any other error is about the
 	// data (or a bug) and will not go away by retrying.
 	IsTransient(err error) bool
+	Accounts
 	Close() error
 }
 

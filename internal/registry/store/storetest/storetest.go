@@ -66,6 +66,9 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Blobs", testBlobs},
 		{"PutBlobsChecksSum", testPutBlobsChecksSum},
 		{"Quarantine", testQuarantine},
+		{"AccountsUsers", testAccountsUsers},
+		{"AccountsTokens", testAccountsTokens},
+		{"AccountsSessions", testAccountsSessions},
 		{"Stats", testStats},
 		{"IsTransient", testIsTransient},
 	}

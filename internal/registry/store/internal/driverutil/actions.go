@@ -42,9 +42,13 @@ func ForwardAnswerDetail(org, answer string) string {
 	return withDetail("antwoord van "+Clean(org), answer)
 }
 
-// DismissDetail describes a dismissed suggestion.
+// DismissDetail describes a settled suggestion: detail says how ("aanvaard",
+// "afgewezen: ..."); without it, it was dismissed.
 func DismissDetail(suggestion, detail string) string {
-	return withDetail("suggestie "+suggestion+" afgewezen", detail)
+	if Clean(detail) == "" {
+		return "suggestie " + suggestion + " afgewezen"
+	}
+	return withDetail("suggestie "+suggestion, detail)
 }
 
 // MergeDetails describes a merge on the merged case and on the target.
