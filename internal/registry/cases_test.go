@@ -249,33 +249,43 @@ func TestGroupingHints(t *testing.T) {
 			ooo.Data.AutoSubmitted = "auto-replied"
 			bounce := mail(gen, 5, gem, "<bounce@example.be>", caseevent.Thread{InReplyTo: "<unknown@meldegem.be>"})
 			bounce.Data.AutoSubmitted = "bounce"
-			// Facebook: two messages of one conversation.
-			fb := func(i int, mid string) caseevent.Event {
+			// Facebook: two messages of one Messenger conversation (one
+			// citizen and the page), and a comment of someone else under a
+			// post that citizen commented on: their own case.
+			lies := caseevent.Party{Name: "Lies Claes", FacebookID: "24000000100"}
+			fb := func(i int, mid, conv string, from caseevent.Party) caseevent.Event {
 				ev := gen.Event(i)
 				ev.Data.Channel, ev.Data.Inbox, ev.Data.Domain = caseevent.ChannelFacebook, "facebook", gem
-				ev.Data.ExternalID, ev.Data.Thread = mid, caseevent.Thread{ConversationID: "t_100"}
+				ev.Data.ExternalID, ev.Data.Thread, ev.Data.Sender = mid, caseevent.Thread{ConversationID: conv}, from
 				ev.ID = caseevent.NewID(ev.Data.Channel, ev.Data.Inbox, mid)
 				return ev
 			}
-			step(inSubject, inText, ooo, bounce, fb(6, "m_1"))
-			step(fb(7, "m_2"))
+			m1, m2 := fb(6, "m_1", "t_100", lies), fb(7, "m_2", "t_100", lies)
+			c1, c2 := fb(8, "104_9_1", "104_9", lies), fb(9, "104_9_2", "104_9", caseevent.Party{Name: "Omar Haddou", FacebookID: "24000000101"})
+			m1.Data.Text, m2.Data.Text = "Er zit een diepe put in de Veldstraat aan nummer 12.", "Is die put in de Veldstraat al gemeld?"
+			c1.Data.Text, c2.Data.Text = "Wanneer gaat het zwembad terug open?", "Ook benieuwd naar het zwembad, mijn kinderen willen zwemmen."
+			step(inSubject, inText, ooo, bounce, m1, c1)
+			step(m2, c2)
 
 			for name, id := range map[string]string{"reference in the subject": inSubject.ID, "reference in the text": inText.ID, "out of office": ooo.ID} {
 				if got := caseOf(t, h.store, id); got != ref {
 					t.Errorf("%s: in case %s, want %s", name, got, ref)
 				}
 			}
-			if a, b := caseOf(t, h.store, fb(6, "m_1").ID), caseOf(t, h.store, fb(7, "m_2").ID); a != b {
+			if a, b := caseOf(t, h.store, m1.ID), caseOf(t, h.store, m2.ID); a != b {
 				t.Errorf("one Facebook conversation in cases %s and %s", a, b)
+			}
+			if a, b := caseOf(t, h.store, c1.ID), caseOf(t, h.store, c2.ID); a == b {
+				t.Errorf("two people's comments under one post in one case %s", a)
 			}
 			s, err := h.store.Stats(ctx)
 			if err != nil {
 				t.Fatal(err)
 			}
-			// q1 (+ q2, q3, ooo) and the Facebook conversation; the bounce
-			// waits without a case.
-			if s.Messages != 7 || s.Cases != 2 {
-				t.Errorf("store holds %d messages in %d cases, want 7 in 2", s.Messages, s.Cases)
+			// q1 (+ q2, q3, ooo), the Messenger conversation, Lies's
+			// comment and Omar's; the bounce waits without a case.
+			if s.Messages != 9 || s.Cases != 4 {
+				t.Errorf("store holds %d messages in %d cases, want 9 in 4", s.Messages, s.Cases)
 			}
 			waiting, err := h.store.ListUnassigned(ctx, []string{string(gem)}, 10)
 			if err != nil || len(waiting) != 1 || waiting[0].EventID != bounce.ID {
@@ -403,6 +413,50 @@ func TestCitizenAsksAgain(t *testing.T) {
 			}
 			if c.Suggestion != store.SuggestComplaint || suggestions != 1 {
 				t.Errorf("case %s: suggestion %q with %d timeline entries, want %q once", ref, c.Suggestion, suggestions, store.SuggestComplaint)
+			}
+		})
+	}
+}
+
+// TestRepeatInOneBatch: a citizen's two mails about the same thing that
+// reach the registry in one batch (a backlog) make one case with a repeat,
+// not two cases; their mail about something else is a case of its own.
+func TestRepeatInOneBatch(t *testing.T) {
+	for _, kind := range storeKinds {
+		t.Run(kind, func(t *testing.T) {
+			t.Parallel()
+			h := newHarness(t, kind)
+			at := time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
+			an := caseevent.Party{Name: "An Wouters", Email: "an.wouters@example.be"}
+			msg := func(id string, mins int, subject, text string) caseevent.Event {
+				when := at.Add(time.Duration(mins) * time.Minute)
+				return caseevent.NewEvent(caseevent.NewID(caseevent.ChannelEmail, "gemeentebestuur", id), "test", when, caseevent.Message{
+					Channel: caseevent.ChannelEmail, Direction: caseevent.DirectionIncoming, Inbox: "gemeentebestuur",
+					Domain: caseevent.DomainGemeente, ExternalID: id, Sender: an, Subject: subject, Text: text, ReceivedAt: &when,
+				})
+			}
+			first := msg("<b1@example.be>", 0, "Verstopte riolering", "De riolering in de Beekstraat aan nummer 4 is verstopt, het water loopt over de stoep.")
+			again := msg("<b2@example.be>", 30, "Riolering Beekstraat", "Nogmaals: de verstopte riolering in de Beekstraat loopt nog steeds over.")
+			other := msg("<b3@example.be>", 40, "Parkeerkaart", "Hoe vraag ik een parkeerkaart aan voor bewoners van het centrum?")
+			// Published before the registry runs: they come in one batch.
+			if _, err := h.bus.PublishEvents(context.Background(), []caseevent.Event{first, again, other}); err != nil {
+				t.Fatal(err)
+			}
+			h.run(registry.Config{BatchSize: 100})
+			h.waitFor("3 messages", func(s store.Stats) bool { return s.Messages >= 3 })
+			ref := caseOf(t, h.store, first.ID)
+			if got := caseOf(t, h.store, again.ID); got != ref {
+				t.Errorf("the repeat is in case %s, want %s", got, ref)
+			}
+			if got := caseOf(t, h.store, other.ID); got == ref {
+				t.Errorf("another question joined case %s", ref)
+			}
+			c, err := h.store.GetCase(context.Background(), ref)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c.RepeatCount != 1 {
+				t.Errorf("repeat count %d, want 1", c.RepeatCount)
 			}
 		})
 	}

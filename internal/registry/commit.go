@@ -239,7 +239,9 @@ func (r *Registry) contacts(ctx context.Context, tx store.Tx, fresh []*item) ([]
 // It never crosses domains.
 func (r *Registry) assignCases(ctx context.Context, tx store.Tx, fresh []*item, contacts []int64) ([]*store.Message, []store.Repeat, map[int64]bool, error) {
 	refs := make([]string, len(fresh))
-	var refKeys, extKeys, convKeys []store.DomainKey
+	var refKeys, extKeys []store.DomainKey
+	var convQueries []store.ConversationQuery
+	var convOf []int
 	for i, it := range fresh {
 		d := &it.ev.Data
 		refs[i] = r.caseRef(d)
@@ -250,10 +252,13 @@ func (r *Registry) assignCases(ctx context.Context, tx store.Tx, fresh []*item, 
 			extKeys = append(extKeys, store.DomainKey{Domain: string(d.Domain), Value: id})
 		}
 		if c := strings.TrimSpace(d.Thread.ConversationID); c != "" {
-			convKeys = append(convKeys, store.DomainKey{Domain: string(d.Domain), Value: c})
+			convQueries = append(convQueries, store.ConversationQuery{Domain: string(d.Domain), ConversationID: c,
+				ContactID: conversationContact(d, contacts[i])})
+			convOf = append(convOf, i)
 		}
 	}
-	byRef, byExt, byConv := map[store.DomainKey]int64{}, map[store.DomainKey]int64{}, map[store.DomainKey]int64{}
+	byRef, byExt := map[store.DomainKey]int64{}, map[store.DomainKey]int64{}
+	byConv := make([]store.ConversationMatch, len(fresh))
 	var err error
 	if len(refKeys) > 0 {
 		if byRef, err = tx.FindCasesByRef(ctx, refKeys); err != nil {
@@ -265,9 +270,13 @@ func (r *Registry) assignCases(ctx context.Context, tx store.Tx, fresh []*item, 
 			return nil, nil, nil, fmt.Errorf("find cases of earlier messages: %w", err)
 		}
 	}
-	if len(convKeys) > 0 {
-		if byConv, err = tx.FindCasesByConversation(ctx, convKeys); err != nil {
+	if len(convQueries) > 0 {
+		got, err := tx.FindConversationCases(ctx, convQueries)
+		if err != nil {
 			return nil, nil, nil, fmt.Errorf("find cases of conversations: %w", err)
+		}
+		for k, i := range convOf {
+			byConv[i] = got[k]
 		}
 	}
 
@@ -304,8 +313,15 @@ func (r *Registry) assignCases(ctx context.Context, tx store.Tx, fresh []*item, 
 	}
 	var opened []store.NewCase
 	slots := make([]slot, len(fresh))
-	inBatch := map[store.DomainKey]slot{}     // external ids of this batch's messages
-	convInBatch := map[store.DomainKey]slot{} // conversations of this batch's messages
+	inBatch := map[store.DomainKey]slot{} // external ids of this batch's messages
+	convInBatch := map[convKey]slot{}     // conversations of this batch's messages
+	openedBy := map[int64][]int{}         // contact → indices into opened, of this batch
+	type batchRepeat struct {
+		opened int
+		r      store.Repeat
+	}
+	var batchRepeats []batchRepeat
+	openedWords := map[int]similar.Words{} // index into opened → its first message's words
 	msgs := make([]*store.Message, len(fresh))
 	now := r.now()
 	for i, it := range fresh {
@@ -333,22 +349,36 @@ func (r *Registry) assignCases(ctx context.Context, tx store.Tx, fresh []*item, 
 				s.opened = -1
 			}
 		}
-		conv := store.DomainKey{Domain: domain, Value: strings.TrimSpace(d.Thread.ConversationID)}
-		if !found && conv.Value != "" {
+		conv := convKey{domain: domain, id: strings.TrimSpace(d.Thread.ConversationID), contact: conversationContact(d, contacts[i])}
+		if !found && conv.id != "" {
 			if s2, ok := convInBatch[conv]; ok {
 				s, found = s2, true
-			} else if s.id, found = byConv[conv]; found {
-				s.opened = -1
+			} else if m := byConv[i]; m.CaseID != 0 && r.recentInConversation(d, m, eventTime(ev)) {
+				s, found = slot{id: m.CaseID, opened: -1}, true
 			}
 		}
+		words := similar.Of(d.Subject, d.Text)
 		if !found && len(candidates[i]) > 0 {
-			words := similar.Of(d.Subject, d.Text)
 			for _, c := range candidates[i] {
 				if similar.Same(words, similar.Of(c.Subject, c.Text)) {
 					s, found = slot{id: c.CaseID, opened: -1}, true
 					repeats = append(repeats, store.Repeat{CaseID: c.CaseID, At: now,
 						Detail:       "burger vraagt opnieuw (" + string(d.Channel) + ")",
 						Dissatisfied: Dissatisfied(d.Subject + "\n" + d.Text), SuggestAfter: r.cfg.SuggestComplaintAfter})
+					break
+				}
+			}
+		}
+		// The same citizen asking the same again within this batch: the
+		// case opened a moment ago is not stored yet, so the candidates
+		// above cannot hold it.
+		if !found && contacts[i] != 0 && d.Direction == caseevent.DirectionIncoming && d.AutoSubmitted == "" {
+			for _, k := range openedBy[contacts[i]] {
+				if opened[k].Domain == domain && similar.Same(words, openedWords[k]) {
+					s, found = slot{opened: k}, true
+					batchRepeats = append(batchRepeats, batchRepeat{opened: k, r: store.Repeat{At: now,
+						Detail:       "burger vraagt opnieuw (" + string(d.Channel) + ")",
+						Dissatisfied: Dissatisfied(d.Subject + "\n" + d.Text), SuggestAfter: r.cfg.SuggestComplaintAfter}})
 					break
 				}
 			}
@@ -362,6 +392,10 @@ func (r *Registry) assignCases(ctx context.Context, tx store.Tx, fresh []*item, 
 		default:
 			openedAt := eventTime(ev)
 			s = slot{opened: len(opened)}
+			if contacts[i] != 0 {
+				openedBy[contacts[i]] = append(openedBy[contacts[i]], len(opened))
+				openedWords[len(opened)] = words
+			}
 			opened = append(opened, r.newCase(d, m, openedAt))
 		}
 		slots[i] = s
@@ -369,8 +403,11 @@ func (r *Registry) assignCases(ctx context.Context, tx store.Tx, fresh []*item, 
 			if d.ExternalID != "" {
 				inBatch[store.DomainKey{Domain: domain, Value: d.ExternalID}] = s
 			}
-			if conv.Value != "" {
+			if conv.id != "" {
 				convInBatch[conv] = s
+				anyone := conv
+				anyone.contact = 0
+				convInBatch[anyone] = s
 			}
 		}
 	}
@@ -389,6 +426,10 @@ func (r *Registry) assignCases(ctx context.Context, tx store.Tx, fresh []*item, 
 	openedIDs := make(map[int64]bool, len(created))
 	for _, c := range created {
 		openedIDs[c.ID] = true
+	}
+	for _, br := range batchRepeats {
+		br.r.CaseID = created[br.opened].ID
+		repeats = append(repeats, br.r)
 	}
 	for i, s := range slots {
 		if s.opened >= 0 {
@@ -612,4 +653,33 @@ func quarantineKey(d *bus.Delivery) string {
 	h.Write([]byte{0})
 	h.Write(d.Data)
 	return hex.EncodeToString(h.Sum(nil))
+}
+
+// convKey is a conversation within a domain, of one contact (0: anyone).
+type convKey struct {
+	domain, id string
+	contact    int64
+}
+
+// conversationContact is the contact whose earlier messages in a
+// conversation a message joins: on Facebook a citizen's comment joins their
+// own earlier comments under a post, not another person's (0 for the
+// town's answers, and for other channels, whose conversations are one
+// citizen's: an e-loket submission).
+func conversationContact(d *caseevent.Message, contact int64) int64 {
+	if d.Channel == caseevent.ChannelFacebook && d.Direction == caseevent.DirectionIncoming {
+		return contact
+	}
+	return 0
+}
+
+// recentInConversation reports whether a message at `at` continues the
+// conversation whose last message m found: on Facebook only within
+// ConversationWindow (a Messenger thread that wakes up weeks later is a new
+// question, which the repeat check may still join); elsewhere always.
+func (r *Registry) recentInConversation(d *caseevent.Message, m store.ConversationMatch, at time.Time) bool {
+	if d.Channel != caseevent.ChannelFacebook || d.Direction != caseevent.DirectionIncoming {
+		return true
+	}
+	return !m.At.Before(at.Add(-r.cfg.ConversationWindow))
 }

@@ -85,7 +85,9 @@ func newHarness(t testing.TB, kind string) *harness {
 func (h *harness) run(cfg registry.Config) {
 	h.t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	cons, err := h.bus.Consumer(ctx, bus.ConsumerConfig{AckWait: 5 * time.Second})
+	// Long enough that a batch on a busy machine is not redelivered (which
+	// the duplicate counts would show), short enough for a stuck test.
+	cons, err := h.bus.Consumer(ctx, bus.ConsumerConfig{AckWait: 30 * time.Second})
 	if err != nil {
 		h.t.Fatalf("consumer: %v", err)
 	}

@@ -54,6 +54,10 @@ type Config struct {
 	// RelatedWindow: reports of different people about the same place and
 	// category within this period are related cases (default 7 days).
 	RelatedWindow time.Duration
+	// ConversationWindow: a citizen's Facebook message joins the case of
+	// their earlier message in the same conversation or under the same
+	// post when that message is at most this old (default 3 days).
+	ConversationWindow time.Duration
 	// SuggestComplaintAfter: a repeat this long after its case was opened
 	// suggests that the case may be a complaint (default 10 days).
 	SuggestComplaintAfter time.Duration
@@ -99,6 +103,9 @@ func New(st store.Store, objs Objects, cfg Config, m *Metrics, log *slog.Logger)
 	}
 	if cfg.RepeatWindow <= 0 {
 		cfg.RepeatWindow = 60 * 24 * time.Hour
+	}
+	if cfg.ConversationWindow <= 0 {
+		cfg.ConversationWindow = 3 * 24 * time.Hour
 	}
 	if cfg.SuggestComplaintAfter <= 0 {
 		cfg.SuggestComplaintAfter = 10 * 24 * time.Hour

@@ -54,6 +54,7 @@ type item struct {
 	kind        string
 	id          string
 	thread      string // conversation or post id
+	parent      string // for a comment: the comment it replies to, or its post
 	from        graph.Person
 	to          []graph.Person
 	text        string
@@ -79,6 +80,12 @@ func build(ctx context.Context, objs Objects, dl Downloader, limit int64, page P
 		Thread:     caseevent.Thread{ConversationID: it.thread},
 		Sender:     caseevent.Party{Name: it.from.Name, FacebookID: it.from.ID, Email: it.from.Email},
 		Text:       it.text,
+	}
+	if dir == caseevent.DirectionOutgoing && it.kind == kindComment && it.parent != "" {
+		// The page's answer under a citizen's comment belongs with that
+		// comment: several people may comment under one post, each with a
+		// case of their own.
+		m.Thread.InReplyTo = it.parent
 	}
 	for _, p := range it.to {
 		if p.ID != it.from.ID {
@@ -182,6 +189,10 @@ func postItem(p graph.Post) item {
 }
 
 func commentItem(postID string, c graph.Comment) item {
-	return item{kind: kindComment, id: c.ID, thread: postID, from: c.From, text: c.Text, created: c.CreatedTime,
+	parent := c.ParentID
+	if parent == "" {
+		parent = postID // a top-level comment answers the post
+	}
+	return item{kind: kindComment, id: c.ID, thread: postID, parent: parent, from: c.From, text: c.Text, created: c.CreatedTime,
 		attachments: c.Attachments, permalink: c.PermalinkURL, original: c}
 }

@@ -56,7 +56,11 @@ func pushedItem(page Page, c webhook.Change) (item, bool) {
 		if c.CommentID == "" || c.Verb == "remove" {
 			return item{}, false
 		}
-		return item{kind: kindComment, id: c.CommentID, thread: c.PostID, from: graph.Person{ID: c.FromID, Name: c.FromName},
+		parent := c.ParentID
+		if parent == "" {
+			parent = c.PostID
+		}
+		return item{kind: kindComment, id: c.CommentID, thread: c.PostID, parent: parent, from: graph.Person{ID: c.FromID, Name: c.FromName},
 			text: c.Text, created: c.CreatedTime, attachments: atts, original: c.Raw}, true
 	case webhook.KindPost:
 		if c.PostID == "" || c.Verb == "remove" || c.FromID == page.ID {

@@ -31,3 +31,26 @@ func TestNormalizePhone(t *testing.T) {
 		}
 	}
 }
+
+func TestNameKey(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct{ in, want string }{
+		{"", ""},
+		{"Els", ""}, // one word says too little
+		{"Wim Martens", "martens wim"},
+		{"Martens Wim", "martens wim"},
+		{"MARTENS, wim", "martens wim"},
+		{"Kevin De Wulf", "dewulf kevin"},
+		{"Kevin Dewulf", "dewulf kevin"},
+		{"Jan Van den Broeck", "jan vandenbroeck"},
+		{"Jan Vandenbroeck", "jan vandenbroeck"},
+		{"Hélène Dubois-Lefèvre", "dubois helene lefevre"},
+		{"Els D'Hondt", "dhondt els"},
+		{"Els d’Hondt", "dhondt els"},
+		{"Jan de", "de jan"},
+	} {
+		if got := NameKey(tc.in); got != tc.want {
+			t.Errorf("NameKey(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}

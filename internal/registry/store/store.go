@@ -110,12 +110,22 @@ type Tx interface {
 	// recently stored message in the same domain with that conversation id
 	// and a case. Keys without such a message are absent.
 	FindCasesByConversation(ctx context.Context, keys []DomainKey) (map[DomainKey]int64, error)
+	// FindConversationCases answers, for each query, the case of the most
+	// recently stored message (the highest id) in the query's domain and
+	// conversation that has a case and, when ContactID is not 0, was
+	// written by that contact, with that message's event time: a comment
+	// under a Facebook post belongs with its writer's earlier comments, not
+	// with another person's. A zero CaseID: none.
+	FindConversationCases(ctx context.Context, qs []ConversationQuery) ([]ConversationMatch, error)
 	// FindRepeatCandidates answers, for each query, the open cases in its
 	// domain updated since Since whose contact is ContactID or has the name
-	// Name (compared case-insensitively): the cases a citizen may be
-	// writing about again, newest first, at most five, each with the
-	// subject and text of its first message. Only cases stored before this
-	// transaction are considered.
+	// Name (compared as NameKey makes them; a name of one word matches
+	// nothing): the cases a citizen may be writing about again, newest
+	// first, at most five, each with the subject of its first message and
+	// as Text what was written in it (subject and text of its last ten
+	// messages that are not automatic, the town's answers included, newest
+	// first; the first message's text when there are none). Only cases
+	// stored before this transaction are considered.
 	FindRepeatCandidates(ctx context.Context, qs []RepeatQuery) ([][]RepeatCandidate, error)
 	// MarkRepeats counts a repeat on each case ("burger vraagt opnieuw")
 	// and adds a "repeat" timeline entry. A case that is not a complaint
@@ -188,6 +198,19 @@ type Tx interface {
 // ErrDuplicateEvent is wrapped by the error of InsertMessages for an event
 // id that is stored already.
 var ErrDuplicateEvent = errors.New("event is stored already")
+
+// ConversationQuery asks for the case of a conversation (of one contact).
+type ConversationQuery struct {
+	Domain, ConversationID string
+	ContactID              int64 // 0: anyone's
+}
+
+// ConversationMatch is the case of a conversation and when its last
+// message (of the contact asked for) was written.
+type ConversationMatch struct {
+	CaseID int64
+	At     time.Time
+}
 
 // RepeatQuery asks for the open cases of a citizen.
 type RepeatQuery struct {

@@ -373,19 +373,26 @@ func (t *tx) FindRepeatCandidates(ctx context.Context, qs []store.RepeatQuery) (
 	if len(qs) == 0 {
 		return out, nil
 	}
-	domains, names := make([]string, len(qs)), make([]string, len(qs))
+	domains, names, keys := make([]string, len(qs)), make([]string, len(qs)), make([]string, len(qs))
 	contacts, since := make([]int64, len(qs)), make([]time.Time, len(qs))
 	for i, q := range qs {
 		domains[i], names[i], contacts[i], since[i] = driverutil.Clean(q.Domain), driverutil.Clean(q.Name), q.ContactID, at(q.Since)
+		keys[i] = store.NameKey(names[i])
 	}
+	// A case is compared with what was written in it: its last ten
+	// messages that are not automatic, the town's answers included (they
+	// name the topic too). Names match by store.NameKey; contacts stored
+	// before there were keys by their lower-cased name.
 	rows, err := t.tx.Query(ctx, `
-		SELECT k.n, c.id, coalesce(fm.subject, ''), coalesce(fm.text, '')
-		FROM unnest($1::text[], $2::bigint[], $3::text[], $4::timestamptz[]) WITH ORDINALITY AS k(domain, contact_id, name, since, n)
+		SELECT k.n, c.id, coalesce(fm.subject, ''), coalesce(nullif(cm.texts, ''), fm.text, '')
+		FROM unnest($1::text[], $2::bigint[], $3::text[], $4::timestamptz[], $5::text[]) WITH ORDINALITY AS k(domain, contact_id, name, since, key, n)
 		CROSS JOIN LATERAL (
 			SELECT c.id FROM (
 				SELECT id FROM contacts WHERE id = k.contact_id
 				UNION
-				SELECT id FROM contacts WHERE k.name <> '' AND domain = k.domain AND lower(name) = lower(k.name)
+				SELECT id FROM contacts WHERE k.key <> '' AND domain = k.domain AND name_key = k.key
+				UNION
+				SELECT id FROM contacts WHERE k.key <> '' AND domain = k.domain AND name_key = '' AND lower(name) = lower(k.name)
 			) AS ct
 			JOIN cases c ON c.contact_id = ct.id
 			WHERE c.domain = k.domain AND c.updated_at >= k.since AND `+openCase+`
@@ -395,7 +402,13 @@ func (t *tx) FindRepeatCandidates(ctx context.Context, qs []store.RepeatQuery) (
 		LEFT JOIN LATERAL (
 			SELECT subject, text FROM messages m WHERE m.case_id = c.id ORDER BY m.id LIMIT 1
 		) AS fm ON true
-		ORDER BY k.n`, domains, contacts, names, since)
+		LEFT JOIN LATERAL (
+			SELECT string_agg(subject || E'\n' || text, E'\n') AS texts FROM (
+				SELECT subject, text FROM messages m
+				WHERE m.case_id = c.id AND m.auto_submitted = ''
+				ORDER BY m.id DESC LIMIT 10) AS l
+		) AS cm ON true
+		ORDER BY k.n`, domains, contacts, names, since, keys)
 	if err != nil {
 		return nil, fmt.Errorf("find repeat candidates: %w", err)
 	}

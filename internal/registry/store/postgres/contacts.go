@@ -229,6 +229,7 @@ func (t *tx) writeContacts(ctx context.Context, stored, created []*contact) erro
 		b.Queue(`
 			UPDATE contacts AS c SET
 				name = CASE WHEN c.name = '' THEN u.name ELSE c.name END,
+				name_key = CASE WHEN c.name = '' THEN u.name_key ELSE c.name_key END,
 				email_norm = CASE WHEN c.email = '' THEN u.email_norm ELSE c.email_norm END,
 				email = CASE WHEN c.email = '' THEN u.email ELSE c.email END,
 				phone_norm = CASE WHEN c.phone = '' THEN u.phone_norm ELSE c.phone_norm END,
@@ -236,10 +237,10 @@ func (t *tx) writeContacts(ctx context.Context, stored, created []*contact) erro
 				facebook_id = CASE WHEN c.facebook_id = '' THEN u.facebook_id ELSE c.facebook_id END,
 				address = CASE WHEN c.address = '' THEN u.address ELSE c.address END,
 				updated_at = $9
-			FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[])
-				AS u(id, name, email, email_norm, phone, phone_norm, facebook_id, address)
+			FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $10::text[])
+				AS u(id, name, email, email_norm, phone, phone_norm, facebook_id, address, name_key)
 			WHERE c.id = u.id`,
-			upd.id, upd.name, upd.email, upd.emailNorm, upd.phone, upd.phoneNorm, upd.fb, upd.addr, now)
+			upd.id, upd.name, upd.email, upd.emailNorm, upd.phone, upd.phoneNorm, upd.fb, upd.addr, now, nameKeys(upd.name))
 	}
 	if len(created) > 0 {
 		n := len(created)
@@ -251,13 +252,13 @@ func (t *tx) writeContacts(ctx context.Context, stored, created []*contact) erro
 		}
 		var ids []int64
 		b.Queue(`
-			INSERT INTO contacts (domain, name, email, email_norm, phone, phone_norm, facebook_id, address, created_at, updated_at)
-			SELECT domain, name, email, email_norm, phone, phone_norm, facebook_id, address, $9, $9
-			FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[])
-				WITH ORDINALITY AS u(domain, name, email, email_norm, phone, phone_norm, facebook_id, address, n)
+			INSERT INTO contacts (domain, name, email, email_norm, phone, phone_norm, facebook_id, address, name_key, created_at, updated_at)
+			SELECT domain, name, email, email_norm, phone, phone_norm, facebook_id, address, name_key, $9, $9
+			FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $10::text[])
+				WITH ORDINALITY AS u(domain, name, email, email_norm, phone, phone_norm, facebook_id, address, name_key, n)
 			ORDER BY n
 			RETURNING id`,
-			domains, names, emails, emailNorms, phones, phoneNorms, fbs, addrs, now).Query(func(rows pgx.Rows) error {
+			domains, names, emails, emailNorms, phones, phoneNorms, fbs, addrs, now, nameKeys(names)).Query(func(rows pgx.Rows) error {
 			var err error
 			if ids, err = pgx.CollectRows(rows, pgx.RowTo[int64]); err != nil {
 				return err
@@ -281,4 +282,13 @@ func (t *tx) writeContacts(ctx context.Context, stored, created []*contact) erro
 		return fmt.Errorf("upsert contacts: write: %w", err)
 	}
 	return nil
+}
+
+// nameKeys are the store.NameKey of names.
+func nameKeys(names []string) []string {
+	keys := make([]string, len(names))
+	for i, n := range names {
+		keys[i] = store.NameKey(n)
+	}
+	return keys
 }

@@ -214,20 +214,29 @@ func (s *Store) CountDeadlines(ctx context.Context, now, soon time.Time) (store.
 
 func (t *tx) FindRepeatCandidates(ctx context.Context, qs []store.RepeatQuery) ([][]store.RepeatCandidate, error) {
 	out := make([][]store.RepeatCandidate, len(qs))
+	// A case is compared with what was written in it: its last ten
+	// messages that are not automatic, the town's answers included (they
+	// name the topic too).
 	err := t.each(ctx, `
 		SELECT c.id, coalesce((SELECT subject FROM messages m WHERE m.case_id = c.id ORDER BY m.id LIMIT 1), ''),
-			coalesce((SELECT text FROM messages m WHERE m.case_id = c.id ORDER BY m.id LIMIT 1), '')
+			coalesce(nullif((SELECT group_concat(subject || char(10) || text, char(10)) FROM (
+				SELECT subject, text FROM messages m WHERE m.case_id = c.id AND m.auto_submitted = ''
+				ORDER BY m.id DESC LIMIT 10)), ''),
+				(SELECT text FROM messages m WHERE m.case_id = c.id ORDER BY m.id LIMIT 1), '')
 		FROM cases c
 		WHERE c.domain = ? AND c.updated_at >= ? AND `+openCase+`
 			AND c.contact_id IN (
 				SELECT id FROM contacts WHERE id = ?
 				UNION
-				SELECT id FROM contacts WHERE ? <> '' AND domain = ? AND lower(name) = lower(?))
+				SELECT id FROM contacts WHERE ? <> '' AND domain = ? AND name_key = ?
+				UNION
+				SELECT id FROM contacts WHERE ? <> '' AND domain = ? AND name_key = '' AND lower(name) = lower(?))
 		ORDER BY c.updated_at DESC
 		LIMIT 5`, len(qs), func(s *sql.Stmt, i int) error {
 		q := qs[i]
 		d, name := driverutil.Clean(q.Domain), driverutil.Clean(q.Name)
-		rows, err := s.QueryContext(ctx, d, formatTime(q.Since), q.ContactID, name, d, name)
+		key := store.NameKey(name)
+		rows, err := s.QueryContext(ctx, d, formatTime(q.Since), q.ContactID, key, d, key, key, d, name)
 		if err != nil {
 			return err
 		}

@@ -49,6 +49,7 @@ func (t *tx) UpsertContact(ctx context.Context, domain string, p store.Contact) 
 		// Fill in what the contact lacks; never overwrite what it has.
 		_, err = t.tx.ExecContext(ctx, `
 			UPDATE contacts SET
+				name_key = CASE WHEN name = '' THEN ?10 ELSE name_key END,
 				name = CASE WHEN name = '' THEN ?2 ELSE name END,
 				email_norm = CASE WHEN email = '' THEN ?4 ELSE email_norm END,
 				email = CASE WHEN email = '' THEN ?3 ELSE email END,
@@ -60,7 +61,7 @@ func (t *tx) UpsertContact(ctx context.Context, domain string, p store.Contact) 
 			WHERE id = ?1 AND (
 				(name = '' AND ?2 <> '') OR (email = '' AND ?3 <> '') OR (phone = '' AND ?5 <> '') OR
 				(facebook_id = '' AND ?7 <> '') OR (address = '' AND ?8 <> ''))`,
-			contactID, p.Name, p.Email, email, p.Phone, phone, p.FacebookID, p.Address, now)
+			contactID, p.Name, p.Email, email, p.Phone, phone, p.FacebookID, p.Address, now, store.NameKey(p.Name))
 		if err != nil {
 			return 0, fmt.Errorf("upsert contact %d: %w", contactID, err)
 		}
@@ -69,10 +70,10 @@ func (t *tx) UpsertContact(ctx context.Context, domain string, p store.Contact) 
 
 	var contactID int64
 	err := t.tx.QueryRowContext(ctx, `
-		INSERT INTO contacts (domain, name, email, email_norm, phone, phone_norm, facebook_id, address, created_at, updated_at)
-		VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9)
+		INSERT INTO contacts (domain, name, email, email_norm, phone, phone_norm, facebook_id, address, name_key, created_at, updated_at)
+		VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?10, ?9, ?9)
 		RETURNING id`,
-		domain, p.Name, p.Email, email, p.Phone, phone, p.FacebookID, p.Address, now).Scan(&contactID)
+		domain, p.Name, p.Email, email, p.Phone, phone, p.FacebookID, p.Address, now, store.NameKey(p.Name)).Scan(&contactID)
 	if err != nil {
 		return 0, fmt.Errorf("insert contact: %w", err)
 	}

@@ -259,6 +259,50 @@ func testFindCasesByConversation(t *testing.T, s store.Store) {
 	})
 }
 
+// testFindConversationCases: a conversation's case, of anyone or of one
+// contact, with the time of its last message.
+func testFindConversationCases(t *testing.T, s store.Store) {
+	var an, bart int64
+	inTx(t, s, func(tx store.Tx) {
+		ids, err := tx.UpsertContacts(ctx(t), []store.DomainContact{
+			{Domain: "gemeente", Contact: store.Contact{Name: "An Peeters", FacebookID: "100"}},
+			{Domain: "gemeente", Contact: store.Contact{Name: "Bart Maes", FacebookID: "200"}},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		an, bart = ids[0], ids[1]
+	})
+	anCase, _ := newCase(t, s, "gemeente")
+	bartCase, _ := newCase(t, s, "gemeente")
+	sociaal, _ := newCase(t, s, "sociaalhuis")
+	add := func(eventID, domain, conv string, contact, caseID int64, minutes int) *store.Message {
+		m := inCase(message(eventID, domain), caseID, at(minutes))
+		m.ConversationID, m.ContactID, m.EventTime = conv, contact, at(minutes)
+		return m
+	}
+	// Two people comment under one post; the town answers An.
+	insert(t, s, add("fc-1", "gemeente", "post_1", an, anCase, 1), add("fc-2", "gemeente", "post_1", bart, bartCase, 2))
+	insert(t, s, add("fc-3", "gemeente", "post_1", 0, anCase, 3), add("fc-4", "sociaalhuis", "post_1", an, sociaal, 4))
+	inTx(t, s, func(tx store.Tx) {
+		got, err := tx.FindConversationCases(ctx(t), []store.ConversationQuery{
+			{Domain: "gemeente", ConversationID: "post_1"},                   // anyone's: the newest
+			{Domain: "gemeente", ConversationID: "post_1", ContactID: bart},  // Bart's
+			{Domain: "gemeente", ConversationID: "post_1", ContactID: an},    // An's
+			{Domain: "gemeente", ConversationID: "post_1", ContactID: 99999}, // someone new
+			{Domain: "gemeente", ConversationID: ""},                         // no conversation
+			{Domain: "sociaalhuis", ConversationID: "post_1", ContactID: bart},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		diff(t, "FindConversationCases", got, []store.ConversationMatch{
+			{CaseID: anCase, At: stored(at(3))}, {CaseID: bartCase, At: stored(at(2))}, {CaseID: anCase, At: stored(at(1))},
+			{}, {}, {},
+		})
+	})
+}
+
 func testListCases(t *testing.T, s store.Store) {
 	type made struct {
 		id     int64
@@ -509,7 +553,7 @@ func testRepeats(t *testing.T, s store.Store) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(got) != 5 || len(got[0]) != 1 || got[0][0].CaseID != anCase.ID || got[0][0].Text != "Mijn afval werd niet opgehaald." ||
+		if len(got) != 5 || len(got[0]) != 1 || got[0][0].CaseID != anCase.ID || got[0][0].Text != "Afval\nMijn afval werd niet opgehaald." || got[0][0].Subject != "Afval" ||
 			len(got[1]) != 1 || got[1][0].CaseID != anCase.ID || len(got[2]) != 0 || len(got[3]) != 0 || len(got[4]) != 0 {
 			t.Errorf("FindRepeatCandidates = %+v", got)
 		}

@@ -47,6 +47,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"FindCasesByRef", testFindCasesByRef},
 		{"FindCasesByExternalID", testFindCasesByExternalID},
 		{"FindCasesByConversation", testFindCasesByConversation},
+		{"FindConversationCases", testFindConversationCases},
 		{"RoutedCase", testRoutedCase},
 		{"Deadlines", testDeadlines},
 		{"Repeats", testRepeats},
