@@ -43,7 +43,8 @@ type Bus struct {
 
 // Connect connects to NATS. It keeps trying to connect until ctx ends (the
 // servers may still be starting) and, once connected, reconnects forever
-// after a disconnect. It does not create the stream or buckets: call Ensure.
+// after a disconnect. It does not create the stream or buckets: call Ensure
+// (the registry) or Lookup (connectors).
 func Connect(ctx context.Context, cfg Config, log *slog.Logger) (*Bus, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("nats config: %w", err)
@@ -140,6 +141,9 @@ func (c Config) authOptions() ([]nats.Option, error) {
 			return nil, fmt.Errorf("nats nkey seed file: %w", err)
 		}
 		opts = append(opts, opt)
+	}
+	if c.InboxPrefix != "" {
+		opts = append(opts, nats.CustomInboxPrefix(c.InboxPrefix))
 	}
 	if c.CAFile != "" {
 		opts = append(opts, nats.RootCAs(c.CAFile))

@@ -35,6 +35,11 @@ type Config struct {
 	CredsFile    string // NATS credentials file (JWT and NKey seed)
 	NKeySeedFile string // file holding an NKey user seed
 
+	// InboxPrefix replaces "_INBOX" as the prefix of reply subjects. Give
+	// each process its Role's InboxPrefix: its NATS user may subscribe to
+	// that prefix only, so no process can read the replies meant for another.
+	InboxPrefix string
+
 	CAFile   string // PEM file with the CA(s) that signed the server certificate
 	CertFile string // client certificate for mutual TLS
 	KeyFile  string // key of CertFile
@@ -79,6 +84,9 @@ func (c Config) Validate() error {
 	}
 	if len(methods) > 1 {
 		errs = append(errs, fmt.Errorf("nats authentication: choose one of %s", strings.Join(methods, ", ")))
+	}
+	if c.InboxPrefix != "" && (strings.ContainsAny(c.InboxPrefix, "*> \t\r\n") || strings.HasSuffix(c.InboxPrefix, ".") || strings.HasPrefix(c.InboxPrefix, ".")) {
+		errs = append(errs, fmt.Errorf("nats inbox prefix %q: want a subject without wildcards or spaces, not starting or ending with '.'", c.InboxPrefix))
 	}
 	if (c.CertFile == "") != (c.KeyFile == "") {
 		errs = append(errs, errors.New("nats tls: cert file and key file must be set together"))

@@ -11,6 +11,7 @@ import (
 
 	"github.com/BurntSushi/toml"
 
+	"github.com/meldpunt/meldpunt/internal/bus"
 	"github.com/meldpunt/meldpunt/internal/caseevent"
 	"github.com/meldpunt/meldpunt/internal/config"
 	"github.com/meldpunt/meldpunt/internal/ingest"
@@ -155,7 +156,7 @@ func eloketSources(cfg config.Eloket, env Env) ([]eloket.Source, []eloketHook, e
 
 func eloketServe(ctx context.Context, cfg config.Eloket, sources []eloket.Source, hooks []eloketHook, env Env) error {
 	log := newLogger(env.Stderr, cfg.Log)
-	b, err := connectorBus(ctx, cfg.NATS, "meldpunt-ingest-eloket", env, log)
+	b, err := connectorBus(ctx, cfg.NATS, bus.RoleIngestEloket, "meldpunt-ingest-eloket", env, log)
 	if err != nil {
 		return err
 	}
@@ -172,7 +173,8 @@ func eloketServe(ctx context.Context, cfg config.Eloket, sources []eloket.Source
 		runner.Run(ctx, sources)
 		<-ctx.Done() // webhook-only set-ups have no pollers to wait for
 	}
-	if err := runConnector(ctx, cfg.HTTP.Addr, health, metrics, log, run, routes...); err != nil {
+	if err := runConnector(ctx, cfg.HTTP.Addr, health, metrics,
+		ingest.NewReporter(b, ingest.ReportConfig{Connector: "eloket", Channel: caseevent.ChannelEloket}, health, log), log, run, routes...); err != nil {
 		return err
 	}
 	return nil

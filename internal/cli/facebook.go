@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 
+	"github.com/meldpunt/meldpunt/internal/bus"
 	"github.com/meldpunt/meldpunt/internal/caseevent"
 	"github.com/meldpunt/meldpunt/internal/config"
 	"github.com/meldpunt/meldpunt/internal/ingest"
@@ -73,7 +74,7 @@ func facebookServe(ctx context.Context, cfg config.Facebook, env Env) error {
 			TokenOrigin: origin,
 		})
 	}
-	b, err := connectorBus(ctx, cfg.NATS, "meldpunt-ingest-facebook", env, log)
+	b, err := connectorBus(ctx, cfg.NATS, bus.RoleIngestFacebook, "meldpunt-ingest-facebook", env, log)
 	if err != nil {
 		return err
 	}
@@ -96,7 +97,9 @@ func facebookServe(ctx context.Context, cfg config.Facebook, env Env) error {
 		}, poller.Pushed(sources), log)})
 	}
 	log.Info("ingest-facebook running", "pages", len(sources), "webhook", cfg.Webhook.Enabled)
-	if err := runConnector(ctx, cfg.HTTP.Addr, health, metrics, log, func(ctx context.Context) { poller.Run(ctx, sources) }, routes...); err != nil {
+	if err := runConnector(ctx, cfg.HTTP.Addr, health, metrics,
+		ingest.NewReporter(b, ingest.ReportConfig{Connector: "facebook", Channel: caseevent.ChannelFacebook}, health, log), log,
+		func(ctx context.Context) { poller.Run(ctx, sources) }, routes...); err != nil {
 		return err
 	}
 	return nil

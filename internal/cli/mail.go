@@ -85,7 +85,9 @@ func caseRefPattern(configured string) *regexp.Regexp {
 // listener (health, metrics, and routes such as webhooks) beside it. When
 // the listener fails — its address taken — the work stops too, and the
 // error is returned. Work in hand is finished by run before it returns.
-func runConnector(ctx context.Context, addr string, h *ingest.Health, m *ingest.Metrics, log *slog.Logger,
+// rep reports the sources' health to the registry meanwhile, and that the
+// connector stopped.
+func runConnector(ctx context.Context, addr string, h *ingest.Health, m *ingest.Metrics, rep *ingest.Reporter, log *slog.Logger,
 	run func(ctx context.Context), routes ...ingest.Route) error {
 	runCtx, stop := context.WithCancel(ctx)
 	defer stop()
@@ -99,12 +101,21 @@ func runConnector(ctx context.Context, addr string, h *ingest.Health, m *ingest.
 		}
 		httpErr <- err
 	}()
+	reported := make(chan struct{})
+	go func() {
+		defer close(reported)
+		rep.Run(runCtx)
+	}()
 	run(runCtx)
+	stop() // the reporter writes its last report
+	<-reported
 	stopHTTP()
 	return <-httpErr
 }
 
-func connectorBus(ctx context.Context, n config.NATS, name string, env Env, log *slog.Logger) (*bus.Bus, error) {
+// connectorBus connects a connector to NATS as role and checks that the
+// registry set up the stream and buckets: a connector creates nothing.
+func connectorBus(ctx context.Context, n config.NATS, role bus.Role, name string, env Env, log *slog.Logger) (*bus.Bus, error) {
 	password, err := n.Password.Resolve(env.Getenv)
 	if err != nil {
 		return nil, fmt.Errorf("nats.password: %w", err)
@@ -115,16 +126,15 @@ func connectorBus(ctx context.Context, n config.NATS, name string, env Env, log 
 	}
 	b, err := bus.Connect(ctx, bus.Config{
 		URL: n.URL, Name: name, User: n.User, Password: password, Token: token,
-		CredsFile: n.CredsFile, NKeySeedFile: n.NKeySeedFile,
+		CredsFile: n.CredsFile, NKeySeedFile: n.NKeySeedFile, InboxPrefix: role.InboxPrefix(),
 		CAFile: n.CAFile, CertFile: n.CertFile, KeyFile: n.KeyFile,
-		Replicas: n.Replicas, DuplicateWindow: n.DuplicateWindow, StreamMaxAge: n.StreamMaxAge,
 	}, log)
 	if err != nil {
 		return nil, fmt.Errorf("connect to NATS: %w", err)
 	}
-	if err := b.Ensure(ctx); err != nil {
+	if err := b.Lookup(ctx); err != nil {
 		b.Close()
-		return nil, fmt.Errorf("set up JetStream: %w", err)
+		return nil, fmt.Errorf("JetStream: %w", err)
 	}
 	return b, nil
 }
@@ -139,7 +149,7 @@ func mailServe(ctx context.Context, path string, env Env) error {
 	if err != nil {
 		return usageError{err}
 	}
-	b, err := connectorBus(ctx, cfg.NATS, "meldpunt-ingest-mail", env, log)
+	b, err := connectorBus(ctx, cfg.NATS, bus.RoleIngestMail, "meldpunt-ingest-mail", env, log)
 	if err != nil {
 		return err
 	}
@@ -151,7 +161,9 @@ func mailServe(ctx context.Context, path string, env Env) error {
 		PollInterval: cfg.PollInterval,
 	}, log)
 	log.Info("ingest-mail running", "mailboxes", len(mailboxes))
-	if err := runConnector(ctx, cfg.HTTP.Addr, health, metrics, log, func(ctx context.Context) { syncer.Run(ctx, mailboxes) }); err != nil {
+	if err := runConnector(ctx, cfg.HTTP.Addr, health, metrics,
+		ingest.NewReporter(b, ingest.ReportConfig{Connector: "mail", Channel: caseevent.ChannelEmail}, health, log), log,
+		func(ctx context.Context) { syncer.Run(ctx, mailboxes) }); err != nil {
 		return err
 	}
 	log.Info("ingest-mail stopped")
@@ -236,7 +248,7 @@ func mailImport(ctx context.Context, path string, args []string, env Env) error 
 		return usageError{err}
 	}
 	log := newLogger(env.Stderr, cfg.Log)
-	b, err := connectorBus(ctx, cfg.NATS, "meldpunt-ingest-mail-import", env, log)
+	b, err := connectorBus(ctx, cfg.NATS, bus.RoleIngestMail, "meldpunt-ingest-mail-import", env, log)
 	if err != nil {
 		return err
 	}

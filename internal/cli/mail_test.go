@@ -187,6 +187,7 @@ func bigMail(t *testing.T, size int) []byte {
 func TestIngestMailImport(t *testing.T) {
 	t.Parallel()
 	srv := natstest.Start(t)
+	natstest.Connect(t, srv) // sets the stream up, as the registry does: connectors create nothing
 	corpus, err := filepath.Abs("../mail/testdata/corpus")
 	if err != nil {
 		t.Fatal(err)

@@ -26,14 +26,17 @@ import (
 	"github.com/meldpunt/meldpunt/internal/auth"
 	"github.com/meldpunt/meldpunt/internal/bus"
 	"github.com/meldpunt/meldpunt/internal/config"
+	"github.com/meldpunt/meldpunt/internal/intake"
 	"github.com/meldpunt/meldpunt/internal/registry"
 	"github.com/meldpunt/meldpunt/internal/registry/api"
 	"github.com/meldpunt/meldpunt/internal/registry/casework"
 	"github.com/meldpunt/meldpunt/internal/registry/deadline"
+	"github.com/meldpunt/meldpunt/internal/registry/privacy"
 	"github.com/meldpunt/meldpunt/internal/registry/routing"
 	"github.com/meldpunt/meldpunt/internal/registry/store"
 	"github.com/meldpunt/meldpunt/internal/registry/store/postgres"
 	"github.com/meldpunt/meldpunt/internal/registry/store/sqlite"
+	"github.com/meldpunt/meldpunt/internal/web"
 )
 
 // Env is what a command gets from its process.
@@ -59,6 +62,13 @@ commands:
   token add|list|revoke
                  manage API tokens of users and integrations
                  (registry token help)
+  purge [--dry-run]
+                 purge the personal data of cases closed longer ago than
+                 [retention] allows, as serve does daily (--dry-run: only
+                 report what would be purged)
+  nats-accounts [-nkeys DIR] [-admin]
+                 print the NATS users of the meldpunt processes, each
+                 allowed only what it needs (registry nats-accounts -h)
 
 settings: -config FILE (TOML, see configs/registry.toml) and the environment
 variables MELDPUNT_DATABASE_URL, MELDPUNT_NATS_URL, MELDPUNT_HTTP_ADDR,
@@ -80,12 +90,19 @@ func Registry(ctx context.Context, args []string, env Env) int {
 		return 2
 	}
 	cmd, cmdArgs := rest[0], rest[1:]
+	if cmd == "nats-accounts" { // needs no configuration
+		return natsAccounts(cmdArgs, env)
+	}
 	sub := flag.NewFlagSet("registry "+cmd, flag.ContinueOnError)
 	sub.SetOutput(env.Stderr)
 	subConfig := sub.String("config", "", "configuration file (TOML)")
 	asJSON := false
 	if cmd == "stats" {
 		sub.BoolVar(&asJSON, "json", false, "print JSON")
+	}
+	dryRun := false
+	if cmd == "purge" {
+		sub.BoolVar(&dryRun, "dry-run", false, "report what would be purged, change nothing")
 	}
 	since := ""
 	if cmd == "reroute" {
@@ -112,6 +129,8 @@ func Registry(ctx context.Context, args []string, env Env) int {
 		err = stats(ctx, cfg, env, log, asJSON)
 	case "reroute":
 		err = reroute(ctx, cfg, env, log, since)
+	case "purge":
+		err = purge(ctx, cfg, env, log, dryRun)
 	case "user":
 		err = userCommand(ctx, cfg, env, log, sub.Args())
 	case "token":
@@ -296,7 +315,8 @@ func serve(ctx context.Context, cfg config.Registry, env Env, log *slog.Logger) 
 		URL: natsURL, Name: "meldpunt-registry",
 		User: cfg.NATS.User, Password: password, Token: token,
 		CredsFile: cfg.NATS.CredsFile, NKeySeedFile: cfg.NATS.NKeySeedFile,
-		CAFile: cfg.NATS.CAFile, CertFile: cfg.NATS.CertFile, KeyFile: cfg.NATS.KeyFile,
+		InboxPrefix: bus.RoleRegistry.InboxPrefix(),
+		CAFile:      cfg.NATS.CAFile, CertFile: cfg.NATS.CertFile, KeyFile: cfg.NATS.KeyFile,
 		Replicas: cfg.NATS.Replicas, DuplicateWindow: cfg.NATS.DuplicateWindow,
 		StreamMaxAge: cfg.NATS.StreamMaxAge,
 	}, log)
@@ -305,6 +325,9 @@ func serve(ctx context.Context, cfg config.Registry, env Env, log *slog.Logger) 
 	}
 	defer b.Close()
 	if err := b.Ensure(ctx); err != nil {
+		return fmt.Errorf("set up JetStream: %w", err)
+	}
+	if err := b.EnsureSources(ctx); err != nil {
 		return fmt.Errorf("set up JetStream: %w", err)
 	}
 	cons, err := b.Consumer(ctx, bus.ConsumerConfig{Durable: cfg.Consumer.Durable, AckWait: cfg.Consumer.AckWait})
@@ -372,11 +395,27 @@ func serve(ctx context.Context, cfg config.Registry, env Env, log *slog.Logger) 
 	if err != nil {
 		return fmt.Errorf("set up sign-in: %w", err)
 	}
+	if cfg.Auth.OIDC.Enabled() {
+		oidcLogin, err := newOIDCLogin(ctx, cfg.Auth.OIDC, env, authSvc)
+		if err != nil {
+			return fmt.Errorf("set up sign-in through OpenID Connect: %w", err)
+		}
+		oidcLogin.Register(mux)
+		log.Info("sign-in through OpenID Connect", "issuer", cfg.Auth.OIDC.Issuer)
+	}
 	cwOpts := casework.Options{Location: loc, Deadlines: deadlines, CasePrefix: cfg.Cases.Prefix}
 	if rules != nil {
 		cwOpts.Departments = rules.Departments()
 	}
-	api.New(st, casework.New(st, cwOpts), log).Register(mux)
+	cw := casework.New(st, cwOpts)
+	ib := intake.New(b) // front-desk registrations, quarantine retries, source reports
+	api.New(st, cw, log).WithIntake(ib).WithRepublisher(ib).WithSources(ib).Register(mux)
+	ui, err := web.New(web.Options{Store: st, Casework: cw, Auth: authSvc, Log: log, InsecureCookies: cfg.HTTP.InsecureCookies,
+		OIDC: cfg.Auth.OIDC.Enabled()})
+	if err != nil {
+		return err
+	}
+	ui.Register(mux)
 
 	ln, err := net.Listen("tcp", cfg.HTTP.Addr)
 	if err != nil {
@@ -399,6 +438,7 @@ func serve(ctx context.Context, cfg config.Registry, env Env, log *slog.Logger) 
 			log.Error("consume loop stopped", "error", err)
 		}
 	})
+	wg.Go(func() { privacy.NewJob(st, retention(cfg), log, nil).Run(runCtx) })
 	log.Info("registry running", "nats", natsURL, "durable", cfg.Consumer.Durable)
 
 	var runErr error
@@ -445,3 +485,23 @@ func startEmbeddedNATS(ctx context.Context, cfg config.Registry, log *slog.Logge
 
 // days is n days as a duration.
 func days(n int) time.Duration { return time.Duration(n) * 24 * time.Hour }
+
+// newOIDCLogin is the sign-in through the configured OpenID Connect
+// provider. A provider that cannot be reached now is tried again at the
+// first sign-in.
+func newOIDCLogin(ctx context.Context, c config.OIDC, env Env, svc *auth.Service) (*auth.OIDC, error) {
+	secret, err := c.ClientSecret.Resolve(env.Getenv)
+	if err != nil {
+		return nil, fmt.Errorf("auth.oidc.client_secret: %w", err)
+	}
+	roles := make(map[string]auth.Role, len(c.Roles))
+	for value, role := range c.Roles {
+		roles[value] = auth.Role(role)
+	}
+	return auth.NewOIDC(ctx, svc, auth.OIDCConfig{
+		Issuer: c.Issuer, ClientID: c.ClientID, ClientSecret: secret, RedirectURL: c.RedirectURL,
+		Scopes: c.Scopes, UsernameClaim: c.UsernameClaim, Roles: roles, Domains: c.Domains,
+		DepartmentClaim: c.DepartmentClaim, Departments: c.Departments,
+		HTTPClient: &http.Client{Timeout: 30 * time.Second},
+	})
+}

@@ -31,13 +31,15 @@ const (
 // Registry is the configuration of `registry`.
 type Registry struct {
 	// DataDir holds the embedded mode's files: SQLite database and NATS store.
-	DataDir  string   `toml:"data_dir"`
-	HTTP     HTTP     `toml:"http"`
-	NATS     NATS     `toml:"nats"`
-	Database Database `toml:"database"`
-	Cases    Cases    `toml:"cases"`
-	Consumer Consumer `toml:"consumer"`
-	Log      Log      `toml:"log"`
+	DataDir   string    `toml:"data_dir"`
+	HTTP      HTTP      `toml:"http"`
+	NATS      NATS      `toml:"nats"`
+	Database  Database  `toml:"database"`
+	Cases     Cases     `toml:"cases"`
+	Consumer  Consumer  `toml:"consumer"`
+	Log       Log       `toml:"log"`
+	Auth      Auth      `toml:"auth"`
+	Retention Retention `toml:"retention"`
 }
 
 // HTTP is the listener of the staff UI, the API and the health endpoints.
@@ -173,7 +175,9 @@ func Defaults() Registry {
 			MaxDeliveries: 10,
 			MaxBatchBytes: 64 << 20,
 		},
-		Log: Log{Level: "info", Format: "text"},
+		Log:       Log{Level: "info", Format: "text"},
+		Auth:      authDefaults(),
+		Retention: retentionDefaults(),
 	}
 }
 
@@ -308,6 +312,8 @@ func (c Registry) Validate() error {
 	default:
 		bad("log.format %q: want text or json", c.Log.Format)
 	}
+	errs = append(errs, c.Auth.validate()...)
+	errs = append(errs, c.Retention.validate()...)
 	return errors.Join(errs...)
 }
 

@@ -7,9 +7,11 @@ import (
 	"time"
 
 	"github.com/meldpunt/meldpunt/internal/auth"
+	"github.com/meldpunt/meldpunt/internal/intake"
 	"github.com/meldpunt/meldpunt/internal/registry/api"
 	"github.com/meldpunt/meldpunt/internal/registry/casework"
 	"github.com/meldpunt/meldpunt/internal/registry/store"
+	"github.com/meldpunt/meldpunt/internal/testutil/natstest"
 )
 
 // TestAPIAccess calls every API route as every combination of role and
@@ -27,12 +29,19 @@ func TestAPIAccess(t *testing.T) {
 	}, []int{2, 2})
 	caseOf := map[string]string{"gemeente": refs[0].Ref, "sociaalhuis": refs[1].Ref}
 	srv := newServer(t, st, log, casework.Options{})
+	// A quarantined item (id 1) whose payload is of the sociaalhuis, and a
+	// bus to retry it on.
+	seedQuarantine(t, st, `{"data":{"domain":"sociaalhuis","subject":"`+secret["sociaalhuis"]+`"}}`)
+	srv.api.WithRepublisher(intake.New(natstest.Connect(t, natstest.Start(t))))
 	routes := srv.api.Routes()
 	if len(routes) < 10 {
 		t.Fatalf("only %d routes", len(routes))
 	}
 	path := func(rt api.Route, ref string) string {
 		p := strings.ReplaceAll(rt.Path, "{ref}", ref)
+		if strings.HasPrefix(p, "/api/v1/intake/") {
+			p = strings.ReplaceAll(p, "{id}", ref+"-0") // the event id of the case's first message
+		}
 		p = strings.ReplaceAll(p, "{id}", "1")
 		if strings.HasSuffix(p, "/reports/complaints") {
 			p += "?year=2026"
@@ -121,6 +130,7 @@ func TestAPIAccess(t *testing.T) {
 					t.Fatal(err)
 				}
 				req.Header.Set("Content-Type", "application/json")
+				req.Header.Set(api.ReasonHeader, "toegangstest") // sociaalhuis data needs one
 				req.AddCookie(&http.Cookie{Name: auth.SessionCookieName, Value: ns.Value})
 				if csrf != "" {
 					req.Header.Set(auth.CSRFHeader, csrf)
@@ -133,6 +143,9 @@ func TestAPIAccess(t *testing.T) {
 				want := http.StatusForbidden
 				if rt.Method == http.MethodGet {
 					want = http.StatusOK // reading needs no CSRF token
+					if strings.HasPrefix(rt.Path, "/api/v1/citizens/{id}") {
+						want = http.StatusNotFound // there is no citizen 1
+					}
 				}
 				if resp.StatusCode != want {
 					t.Errorf("%s %s with a session, CSRF token %q = %d, want %d", rt.Method, rt.Path, csrf, resp.StatusCode, want)

@@ -26,9 +26,10 @@ const DueSoon = 72 * time.Hour
 
 // Handler serves /api/v1.
 type Handler struct {
-	st  store.Store
-	cw  *casework.Service
-	log *slog.Logger
+	st     store.Store
+	cw     *casework.Service
+	log    *slog.Logger
+	intake intakeDeps // see WithIntake, WithRepublisher, WithSources
 }
 
 // New returns the API handler over st, doing casework through cw. Every
@@ -139,6 +140,11 @@ func (h *Handler) routes() []Route {
 			read(http.MethodGet, "/api/v1/reports/complaints", auth.RoleBehandelaar, h.complaintsReport),
 		},
 		h.caseRoutes(),
+		h.intakeRoutes(),
+		h.quarantineRoutes(),
+		h.sourceRoutes(),
+		h.privacyRoutes(),
+		h.searchRoutes(),
 	}
 	var all []Route
 	for _, g := range groups {
@@ -328,6 +334,9 @@ func (h *Handler) getCase(w http.ResponseWriter, r *http.Request, p auth.Princip
 	if err != nil {
 		h.log.Error("get case", "case_ref", ref, "error", err)
 		writeError(w, http.StatusServiceUnavailable, "the store is not available")
+		return
+	}
+	if !h.audit(w, r, p, store.AccessEntry{Action: store.AccessViewCase, CaseRef: c.Ref, ContactID: c.ContactID, Domain: c.Domain}, false) {
 		return
 	}
 	writeJSON(w, http.StatusOK, h.toDetail(c))

@@ -88,7 +88,7 @@ func TestCasesAPI(t *testing.T) {
 				t.Errorf("list = %+v", l)
 			}
 		}},
-		{name: "one case", path: "/api/v1/cases/" + refs[1].Ref, wantCode: 200, check: func(t *testing.T, body []byte) {
+		{name: "one case", path: "/api/v1/cases/" + refs[1].Ref + "?reason=opvolging", wantCode: 200, check: func(t *testing.T, body []byte) {
 			var c api.CaseDetail
 			mustJSON(t, body, &c)
 			if c.Ref != refs[1].Ref || len(c.Messages) != 2 || len(c.Timeline) != 2 || c.Messages[0].Text != "<script>alert(1)</script>" ||

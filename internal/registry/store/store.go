@@ -66,6 +66,9 @@ type Store interface {
 	// data (or a bug) and will not go away by retrying.
 	IsTransient(err error) bool
 	Accounts
+	Privacy
+	IntakeActions
+	Search
 	Close() error
 }
 

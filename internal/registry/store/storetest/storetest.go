@@ -67,10 +67,17 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Blobs", testBlobs},
 		{"PutBlobsChecksSum", testPutBlobsChecksSum},
 		{"Quarantine", testQuarantine},
+		{"QuarantineActions", testQuarantineActions},
+		{"EventMessage", testEventMessage},
 		{"AccountsUsers", testAccountsUsers},
 		{"AccountsTokens", testAccountsTokens},
 		{"AccountsSessions", testAccountsSessions},
+		{"PrivacyAccessLog", testPrivacyAccessLog},
+		{"PrivacyExport", testPrivacyExport},
+		{"PrivacyErase", testPrivacyErase},
+		{"PrivacyPurge", testPrivacyPurge},
 		{"Stats", testStats},
+		{"SearchMessages", testSearchMessages}, {"SearchCapped", testSearchCapped}, {"SearchContacts", testSearchContacts}, {"SplitMarked", testSplitMarked},
 		{"IsTransient", testIsTransient},
 	}
 	for _, tc := range tests {
