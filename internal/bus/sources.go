@@ -60,6 +60,11 @@ func SourceKey(connector, source string) string { return CheckpointKey(connector
 // configuration in line. The registry calls it at start, with Ensure; the
 // connectors only write to the bucket (their NATS users may not create it).
 func (b *Bus) EnsureSources(ctx context.Context) error {
+	// Like Ensure, it waits out a cluster that is still electing leaders.
+	return b.retrySetup(ctx, b.ensureSources)
+}
+
+func (b *Bus) ensureSources(ctx context.Context) error {
 	_, err := b.js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
 		Bucket:      SourceBucket,
 		Description: "meldpunt connector source reports",
