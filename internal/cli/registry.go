@@ -33,6 +33,7 @@ import (
 	"github.com/meldpunt/meldpunt/internal/registry/deadline"
 	"github.com/meldpunt/meldpunt/internal/registry/privacy"
 	"github.com/meldpunt/meldpunt/internal/registry/routing"
+	"github.com/meldpunt/meldpunt/internal/registry/sources"
 	"github.com/meldpunt/meldpunt/internal/registry/store"
 	"github.com/meldpunt/meldpunt/internal/registry/store/postgres"
 	"github.com/meldpunt/meldpunt/internal/registry/store/sqlite"
@@ -411,7 +412,7 @@ func serve(ctx context.Context, cfg config.Registry, env Env, log *slog.Logger) 
 	ib := intake.New(b) // front-desk registrations, quarantine retries, source reports
 	api.New(st, cw, log).WithIntake(ib).WithRepublisher(ib).WithSources(ib).Register(mux)
 	ui, err := web.New(web.Options{Store: st, Casework: cw, Auth: authSvc, Log: log, InsecureCookies: cfg.HTTP.InsecureCookies,
-		OIDC: cfg.Auth.OIDC.Enabled()})
+		OIDC: cfg.Auth.OIDC.Enabled(), Intake: ib, Republisher: ib, Sources: uiSources{ib}})
 	if err != nil {
 		return err
 	}
@@ -421,7 +422,7 @@ func serve(ctx context.Context, cfg config.Registry, env Env, log *slog.Logger) 
 	if err != nil {
 		return fmt.Errorf("listen on %s (set MELDPUNT_HTTP_ADDR to choose another address): %w", cfg.HTTP.Addr, err)
 	}
-	srv := &http.Server{Handler: auth.Middleware(authSvc)(mux), ReadHeaderTimeout: 10 * time.Second}
+	srv := &http.Server{Handler: http.MaxBytesHandler(auth.Middleware(authSvc)(mux), maxRequestBody), ReadHeaderTimeout: 10 * time.Second}
 	log.Info("http listening", "addr", ln.Addr().String())
 
 	var wg sync.WaitGroup
@@ -505,3 +506,20 @@ func newOIDCLogin(ctx context.Context, c config.OIDC, env Env, svc *auth.Service
 		HTTPClient: &http.Client{Timeout: 30 * time.Second},
 	})
 }
+
+// uiSources gives the web UI the connectors' source reports.
+type uiSources struct{ ib *intake.Bus }
+
+func (u uiSources) SourceReports(ctx context.Context) ([]sources.Report, error) {
+	rs, err := u.ib.SourceReports(ctx)
+	out := make([]sources.Report, len(rs))
+	for i, r := range rs {
+		out[i] = sources.Report(r)
+	}
+	return out, err
+}
+
+// maxRequestBody bounds every request body, before anything reads it (the
+// CSRF check of a form reads the whole form): a front-desk registration
+// takes at most 50 MiB of files.
+const maxRequestBody = 64 << 20

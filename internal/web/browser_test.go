@@ -292,6 +292,68 @@ func TestBrowser(t *testing.T) {
 	})
 }
 
+// TestBrowserFrontDesk is the front desk in a real browser: find a citizen
+// by name and open one of their cases; register a phone call and see it
+// registered, in its case.
+func TestBrowserFrontDesk(t *testing.T) {
+	ctx := tab(t)
+	e := newEnvWith(t, "sqlite", uiOptions{bus: true})
+	cz := seedCitizens(t, e.st)
+	e.addUser(t, "mieke", auth.RoleOnthaal, "burgerzaken", "gemeente")
+
+	t.Run("find a citizen and open their case", func(t *testing.T) {
+		signIn(t, ctx, e.srv.URL, "/burgers", "mieke")
+		if err := chromedp.Do(ctx,
+			chromedp.SendKeys(chromedp.ID("q"), "peeters"),
+			chromedp.Click(chromedp.CSS(`form[action="/burgers"] button[type=submit]`)),
+		); err != nil {
+			t.Fatalf("look the citizen up: %v", err)
+		}
+		link := fmt.Sprintf(`#burgers a[href="%s"]`, citizenURL(cz.jan))
+		waitFor(t, ctx, "the citizen in the results", fmt.Sprintf(`!!document.querySelector(%q)`, link))
+		if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(link))); err != nil {
+			t.Fatalf("open the citizen: %v", err)
+		}
+		waitFor(t, ctx, "the citizen page", fmt.Sprintf(`location.pathname === %q && document.querySelector("main h1").textContent === "Jan Peeters"`,
+			citizenURL(cz.jan)))
+		caseLink := fmt.Sprintf(`#dossiers a[href="/dossiers/%s"]`, cz.janPhone)
+		if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(caseLink))); err != nil {
+			t.Fatalf("open the citizen's case: %v", err)
+		}
+		waitFor(t, ctx, "the case page", fmt.Sprintf(`location.pathname === "/dossiers/%s" && !!document.getElementById("tijdlijn")`, cz.janPhone))
+		timeline, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("#tijdlijn")))
+		if err != nil || !strings.Contains(timeline, "wanneer komt de PMD-ophaling") {
+			t.Errorf("the case's timeline lacks the call: %q %v", timeline, err)
+		}
+	})
+
+	t.Run("register a phone call", func(t *testing.T) {
+		if err := chromedp.Do(ctx,
+			chromedp.Navigate(e.srv.URL+"/registreren"),
+			chromedp.WaitVisible(chromedp.ID("subject")),
+			chromedp.Click(chromedp.CSS(`input[name=channel][value=phone]`)),
+			chromedp.SendKeys(chromedp.ID("citizen_name"), "Jan Peeters"),
+			chromedp.SendKeys(chromedp.ID("citizen_phone"), "0470 12 34 56"),
+			chromedp.SendKeys(chromedp.ID("subject"), "Container niet geleegd"),
+			chromedp.SendKeys(chromedp.ID("text"), "Belde: de groene container in de Dorpsstraat werd niet geleegd."),
+			chromedp.Click(chromedp.CSS(`form[action="/registreren"] button[type=submit]`)),
+		); err != nil {
+			t.Fatalf("register the call: %v", err)
+		}
+		// The page reloads itself until the registry stored the call.
+		waitFor(t, ctx, "the call registered", `location.pathname.startsWith("/registreren/mp1-") && `+
+			`document.querySelector("main h1").textContent === "Geregistreerd"`)
+		if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`main .flash a[href^="/dossiers/"]`))); err != nil {
+			t.Fatalf("open the case of the call: %v", err)
+		}
+		waitFor(t, ctx, "the case of the call", `location.pathname.startsWith("/dossiers/") && !!document.getElementById("tijdlijn")`)
+		timeline, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("#tijdlijn")))
+		if err != nil || !strings.Contains(timeline, "Container niet geleegd") || !strings.Contains(timeline, "telefoon") {
+			t.Errorf("the case's timeline lacks the registered call: %q %v", timeline, err)
+		}
+	})
+}
+
 // TestScreenshots writes screenshots of the main pages, for the
 // documentation, to the directory in MELDPUNT_SCREENSHOTS (relative to the
 // module root):
@@ -313,6 +375,7 @@ func TestScreenshots(t *testing.T) {
 	e.addUser(t, "els", auth.RoleBehandelaar, "openbare-werken", "gemeente")
 	storyOfPavement(t, e)
 	moreComplaints(t, e.st)
+	cz := seedCitizens(t, e.st)
 
 	shoot := func(name, path, ready string) {
 		t.Helper()
@@ -334,6 +397,8 @@ func TestScreenshots(t *testing.T) {
 	shoot("overzicht", "/", `!!document.getElementById("nieuw")`)
 	shoot("dossier", caseURL(e.refs.pavement), `!!document.getElementById("tijdlijn")`)
 	shoot("klachtenrapport", "/rapport/klachten?jaar=2026", `!!document.querySelector("table.report")`)
+	shoot("zoeken", "/zoeken?q=Kerkstraat", `!!document.getElementById("resultaten")`)
+	shoot("burger", citizenURL(cz.jan), `!!document.getElementById("dossiers")`)
 }
 
 // storyOfPavement gives the pavement case some history, for its

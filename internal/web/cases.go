@@ -32,6 +32,8 @@ type caseTable struct {
 	Rows    []caseRow
 	More    bool // the store had more than the list shows
 	Domains bool // show the domain column (the user sees several)
+	// Channels shows the channel column (a citizen's cases).
+	Channels bool
 }
 
 func caseURL(ref string) string { return "/dossiers/" + url.PathEscape(ref) }

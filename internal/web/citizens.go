@@ -138,7 +138,7 @@ func (h *Handler) citizen(w http.ResponseWriter, r *http.Request, p auth.Princip
 	}
 	v := citizenView{ContactSummary: c, URL: citizenURL(c.ID), CanExport: p.HasRole(auth.RoleBeheerder), MaxReason: privacy.MaxReason,
 		Cases: caseTable{ID: "dossiers", Title: "Dossiers", Intro: "Alle dossiers van deze burger, via elk kanaal, het laatst gewijzigde eerst.",
-			Empty: "Geen dossiers.", Rows: h.rows(cases, h.now())}}
+			Empty: "Geen dossiers.", Rows: h.rows(cases, h.now()), Channels: true}}
 	h.render(w, r, http.StatusOK, "burger", name, v)
 }
 

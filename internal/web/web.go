@@ -152,8 +152,11 @@ func (h *Handler) allPages() []page {
 		h.departmentPage(),
 		h.searchPage(),
 		h.citizensPage(),
+		h.registerPage(),
 		h.casePage(),
 		h.complaintsPage(),
+		h.sourcesPage(),
+		h.quarantinePage(),
 		h.reasonPage(),
 		h.staticPage(),
 	}

@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/meldpunt/meldpunt/internal/auth"
-	"github.com/meldpunt/meldpunt/internal/caseevent"
+	"github.com/meldpunt/meldpunt/internal/registry/quarantine"
 	"github.com/meldpunt/meldpunt/internal/registry/store"
 )
 
@@ -100,14 +100,7 @@ func (h *Handler) quarantineRoutes() []Route {
 
 // seesQuarantine reports whether p may see quarantined items: every known
 // domain (the role is checked by the route).
-func seesQuarantine(p auth.Principal) bool {
-	for _, d := range auth.Domains() {
-		if !p.CanSeeDomain(d) {
-			return false
-		}
-	}
-	return true
-}
+func seesQuarantine(p auth.Principal) bool { return quarantine.Visible(p) }
 
 func (h *Handler) listQuarantine(w http.ResponseWriter, r *http.Request, p auth.Principal) {
 	q := r.URL.Query()
@@ -225,27 +218,21 @@ func (h *Handler) retryQuarantine(w http.ResponseWriter, r *http.Request, p auth
 	if !ok {
 		return
 	}
-	if !strings.HasPrefix(e.Subject, caseevent.SubjectPrefix+".") {
+	// The mark, the publish and its undo: package quarantine, shared with
+	// the web UI.
+	resolved, err := quarantine.Retry(r.Context(), h.st, h.intake.republisher, e, p.Actor(), in.Note, time.Now())
+	switch {
+	case errors.Is(err, quarantine.ErrNotFromIntake):
 		writeError(w, http.StatusUnprocessableEntity, "the item did not come from the intake stream; it cannot be sent again")
 		return
-	}
-	if h.intake.republisher == nil {
+	case errors.Is(err, quarantine.ErrNoBus):
 		writeError(w, http.StatusServiceUnavailable, "retrying is not available: the registry has no bus")
 		return
-	}
-	resolved, err := h.st.ResolveQuarantine(r.Context(), store.QuarantineResolution{ID: e.ID, Resolution: store.ResolutionRetried,
-		Actor: p.Actor(), Note: in.Note, At: time.Now()})
-	if h.resolveError(w, err) {
-		return
-	}
-	// Finish the publish (and its undo) even when the client goes away.
-	ctx := context.WithoutCancel(r.Context())
-	if err := h.intake.republisher.Republish(ctx, e.Subject, e.Payload); err != nil {
+	case errors.Is(err, quarantine.ErrNotSent):
 		h.log.Error("retry quarantined item", "quarantine_id", e.ID, "error", err)
-		if err := h.st.ReopenQuarantine(ctx, e.ID); err != nil {
-			h.log.Error("reopen quarantined item after a failed retry", "quarantine_id", e.ID, "error", err)
-		}
 		writeError(w, http.StatusServiceUnavailable, "the item could not be sent again; it is still open")
+		return
+	case h.resolveError(w, err):
 		return
 	}
 	h.log.Info("quarantined item retried", "quarantine_id", e.ID, "event_id", e.EventID, "actor", p.Actor())
@@ -266,8 +253,7 @@ func (h *Handler) resolveQuarantine(w http.ResponseWriter, r *http.Request, p au
 	if !ok {
 		return
 	}
-	resolved, err := h.st.ResolveQuarantine(r.Context(), store.QuarantineResolution{ID: e.ID, Resolution: store.ResolutionResolved,
-		Actor: p.Actor(), Note: in.Note, At: time.Now()})
+	resolved, err := quarantine.Resolve(r.Context(), h.st, e.ID, p.Actor(), in.Note, time.Now())
 	if h.resolveError(w, err) {
 		return
 	}
@@ -291,12 +277,7 @@ func (h *Handler) resolveError(w http.ResponseWriter, err error) bool {
 }
 
 func toQuarantineItem(e store.QuarantineEntry) QuarantineItem {
-	status := e.Resolution
-	if e.ResolvedAt == nil {
-		status = QuarantineOpen
-	} else if status == "" {
-		status = store.ResolutionResolved
-	}
+	status := quarantine.Status(e)
 	return QuarantineItem{
 		ID: e.ID, Subject: e.Subject, EventID: e.EventID, StreamSeq: e.StreamSeq, Deliveries: e.Deliveries,
 		Reason: e.Reason, QuarantinedAt: e.At, Status: status, ResolvedAt: e.ResolvedAt, ResolvedBy: e.ResolvedBy, Note: e.Note,

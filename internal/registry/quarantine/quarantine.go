@@ -10,6 +10,7 @@ package quarantine
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -111,4 +112,18 @@ func Resolve(ctx context.Context, st store.IntakeActions, id int64, actor, note 
 		return resolved, fmt.Errorf("resolve quarantined item %d: %w", id, err)
 	}
 	return resolved, nil
+}
+
+// PayloadDomain is the data.domain of an event payload that may be
+// anything; empty when it has none.
+func PayloadDomain(payload []byte) string {
+	var ev struct {
+		Data struct {
+			Domain string `json:"domain"`
+		} `json:"data"`
+	}
+	if json.Unmarshal(payload, &ev) != nil {
+		return ""
+	}
+	return ev.Data.Domain
 }
