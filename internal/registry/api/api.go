@@ -120,7 +120,9 @@ func (h *Handler) Register(mux *http.ServeMux) {
 type Route struct {
 	Method, Path string
 	// Role is the lowest role that may use the route.
-	Role    auth.Role
+	Role auth.Role
+	// Public: the route needs no principal (and has no Role).
+	Public  bool
 	Handler http.Handler
 }
 
@@ -145,6 +147,7 @@ func (h *Handler) routes() []Route {
 		h.sourceRoutes(),
 		h.privacyRoutes(),
 		h.searchRoutes(),
+		h.openAPIRoutes(),
 	}
 	var all []Route
 	for _, g := range groups {
