@@ -26,9 +26,10 @@ var (
 
 // explain runs the first events of the workload through the registry once
 // more, on the loaded database itself, with every statement explained as
-// it runs: one transaction per grouping path, then one batch of 100. The
-// transactions are rolled back, so the loaded data stays as it was.
-func explain(ctx context.Context, o options, b *bus.Bus, loaded string, probes []probe) error {
+// it runs: one transaction per grouping path, then 100 events in batches
+// of up to 100. The transactions are rolled back, so the loaded data stays
+// as it was.
+func explain(ctx context.Context, o options, b *bus.Bus, loaded string) error {
 	dsn, err := databaseURL(o.dsn, loaded)
 	if err != nil {
 		return err
@@ -94,7 +95,7 @@ func explain(ctx context.Context, o options, b *bus.Bus, loaded string, probes [
 		}
 	}
 	fmt.Printf("\nEXPLAIN (ANALYZE, BUFFERS) of every statement the registry ran on the loaded data (%d plans: one\n"+
-		"transaction per path, then a batch of 100; the plans are in %s):\n\n", len(plans), o.plans)
+		"transaction per path, then 100 events in batches; the plans are in %s):\n\n", len(plans), o.plans)
 	bad := 0
 	for i, text := range order {
 		s := byText[text]

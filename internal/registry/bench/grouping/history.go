@@ -41,7 +41,7 @@ type citizen struct {
 	// facebookThread is the citizen's Messenger conversation with the page.
 	facebookID, facebookThread string
 	firstCase                  int32 // index of the case that made the contact
-	lastFacebook               int64 // id of the last message of the conversation
+	lastFacebook               int64 // id of their last message in the conversation
 }
 
 type hcase struct {
@@ -156,7 +156,7 @@ func newHistory(seed uint64, n int, end time.Time, loc *time.Location) *history 
 		}
 		c := &h.cases[m.kase]
 		c.msgs = append(c.msgs, id)
-		if m.channel == caseevent.ChannelFacebook {
+		if m.channel == caseevent.ChannelFacebook && !m.out {
 			h.citizens[c.citizen].lastFacebook = id
 		}
 	}

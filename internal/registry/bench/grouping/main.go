@@ -21,6 +21,7 @@ import (
 	"net/url"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
@@ -52,7 +53,7 @@ const (
 	// version names the generator: change it when the history it makes
 	// changes, so that a database loaded by another version is not taken
 	// for this one's.
-	version = 3
+	version = 4
 	// warmup events go first in every run and are not measured: they
 	// warm the connections, statement caches and the upper levels of the
 	// indexes. A multiple of every batch size, so batches stay unmixed.
@@ -82,7 +83,7 @@ func run(ctx context.Context) error {
 		o            options
 		batches      string
 		routingFile  string
-		defaultPlans = os.TempDir() + "/meldpunt-grouping-plans.txt"
+		defaultPlans = filepath.Join(os.TempDir(), "meldpunt-grouping-plans.txt")
 	)
 	flag.IntVar(&o.messages, "messages", 1_000_000, "stored messages to measure against")
 	flag.IntVar(&o.events, "events", 6000, "new events to measure per run (after 1000 of warm-up)")
@@ -194,7 +195,7 @@ func run(ctx context.Context) error {
 		}
 	}
 	report(os.Stdout, o, probes, results)
-	return explain(ctx, o, b, loaded, probes)
+	return explain(ctx, o, b, loaded)
 }
 
 func isClosed(status string) bool {

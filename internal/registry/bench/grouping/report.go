@@ -19,8 +19,7 @@ type sample struct {
 func samples(res result, byID map[string]*probe, path string) []sample {
 	var out []sample
 	for _, t := range res.txs {
-		warm := slices.ContainsFunc(t.events, func(id string) bool { p := byID[id]; return p == nil || p.warm })
-		if warm || (path != "" && (len(t.events) != 1 || byID[t.events[0]].path != path)) {
+		if warmedUp(t, byID) || (path != "" && (len(t.events) != 1 || byID[t.events[0]].path != path)) {
 			continue
 		}
 		n := float64(len(t.events))
@@ -28,6 +27,12 @@ func samples(res result, byID map[string]*probe, path string) []sample {
 		out = append(out, sample{ms(t.grouping), ms(t.lookups), ms(t.contacts), ms(t.total)})
 	}
 	return out
+}
+
+// warmedUp reports whether t holds an event of the warm-up (or one not
+// of the workload): it is not measured.
+func warmedUp(t txRecord, byID map[string]*probe) bool {
+	return slices.ContainsFunc(t.events, func(id string) bool { p := byID[id]; return p == nil || p.warm })
 }
 
 // quantiles formats the median and the 99th percentile of one field.
@@ -53,7 +58,7 @@ var (
 
 // storeCalls are the store calls timed, in the order the registry makes
 // them.
-var storeCalls = []string{"ClaimEvents", "UpsertContacts", "FindCasesByRef", "FindCasesByExternalID", "FindCasesByConversation",
+var storeCalls = []string{"ClaimEvents", "UpsertContacts", "FindCasesByRef", "FindCasesByExternalID", "FindConversationCases",
 	"FindRepeatCandidates", "FindRelatedCases", "CreateCases", "InsertMessages", "MarkRepeats", "CaseStatuses", "SetStatuses", "Commit"}
 
 // ok reports whether grouping did with p what it should have.
@@ -82,7 +87,7 @@ func report(w io.Writer, o options, probes []probe, results []result) {
 		events := 0
 		var busy time.Duration
 		for _, t := range r.txs {
-			if !slices.ContainsFunc(t.events, func(id string) bool { return byID[id].warm }) {
+			if !warmedUp(t, byID) {
 				events += len(t.events)
 				busy += t.total
 			}
@@ -105,7 +110,7 @@ func report(w io.Writer, o options, probes []probe, results []result) {
 			var sum time.Duration
 			events := 0
 			for _, t := range r.txs {
-				if !slices.ContainsFunc(t.events, func(id string) bool { return byID[id].warm }) {
+				if !warmedUp(t, byID) {
 					sum += t.calls[call]
 					events += len(t.events)
 				}

@@ -144,8 +144,8 @@ func (t *timedTx) FindCasesByExternalID(ctx context.Context, keys []store.Domain
 	return lookup(t, "FindCasesByExternalID", func() (map[store.DomainKey]int64, error) { return t.Tx.FindCasesByExternalID(ctx, keys) })
 }
 
-func (t *timedTx) FindCasesByConversation(ctx context.Context, keys []store.DomainKey) (map[store.DomainKey]int64, error) {
-	return lookup(t, "FindCasesByConversation", func() (map[store.DomainKey]int64, error) { return t.Tx.FindCasesByConversation(ctx, keys) })
+func (t *timedTx) FindConversationCases(ctx context.Context, qs []store.ConversationQuery) ([]store.ConversationMatch, error) {
+	return lookup(t, "FindConversationCases", func() ([]store.ConversationMatch, error) { return t.Tx.FindConversationCases(ctx, qs) })
 }
 
 func (t *timedTx) FindRepeatCandidates(ctx context.Context, qs []store.RepeatQuery) ([][]store.RepeatCandidate, error) {

@@ -20,7 +20,7 @@ var paths = []struct {
 }{
 	{"reply", 0.20, "an e-mail answering a stored message (In-Reply-To, References)"},
 	{"case-ref", 0.15, "an e-mail quoting a case reference in its subject"},
-	{"conversation", 0.15, "a Facebook message in a stored Messenger conversation"},
+	{"conversation", 0.15, "a Facebook message in a stored Messenger conversation, within three days of the citizen's last one there"},
 	{"repeat", 0.15, "the same question again, by e-mail from the same address or by phone under the same name, about an open case"},
 	{"related", 0.10, "an e-loket report by another citizen about the place and category of an open report of the last week"},
 	{"new", 0.25, "a new citizen with a new question (the name may be a common one)"},
@@ -72,9 +72,12 @@ func (h *history) workload(warm, measured int) ([]probe, error) {
 			}
 		}
 	}
+	// A Messenger message joins the citizen's case only within the
+	// registry's ConversationWindow (3 days) of their last one: later it
+	// is a new question.
 	var facebook []int32
 	for i := range h.citizens {
-		if h.citizens[i].lastFacebook != 0 {
+		if id := h.citizens[i].lastFacebook; id != 0 && h.msgs[id-1].at >= h.end.Add(-60*time.Hour).UnixMicro() {
 			facebook = append(facebook, int32(i))
 		}
 	}

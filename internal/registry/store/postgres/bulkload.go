@@ -62,12 +62,13 @@ func (s *Store) BulkLoad(ctx context.Context, h History) error {
 	// COPY writes the given values into identity columns, as INSERT does
 	// with OVERRIDING SYSTEM VALUE.
 	if _, err := t.CopyFrom(ctx, pgx.Identifier{"contacts"},
-		[]string{"id", "domain", "name", "email", "email_norm", "phone", "phone_norm", "facebook_id", "address", "created_at", "updated_at"},
+		[]string{"id", "domain", "name", "email", "email_norm", "phone", "phone_norm", "facebook_id", "address", "name_key",
+			"created_at", "updated_at"},
 		pgx.CopyFromSlice(len(h.Contacts), func(i int) ([]any, error) {
 			c := &h.Contacts[i]
 			p := driverutil.CleanContact(c.Contact)
 			return []any{c.ID, driverutil.Clean(c.Domain), p.Name, p.Email, store.NormalizeEmail(p.Email), p.Phone,
-				store.NormalizePhone(p.Phone), p.FacebookID, p.Address, at(c.CreatedAt), at(c.UpdatedAt)}, nil
+				store.NormalizePhone(p.Phone), p.FacebookID, p.Address, store.NameKey(p.Name), at(c.CreatedAt), at(c.UpdatedAt)}, nil
 		})); err != nil {
 		return fmt.Errorf("bulk load: copy contacts: %w", err)
 	}
