@@ -33,7 +33,6 @@ import (
 	"github.com/meldpunt/meldpunt/internal/registry/deadline"
 	"github.com/meldpunt/meldpunt/internal/registry/privacy"
 	"github.com/meldpunt/meldpunt/internal/registry/routing"
-	"github.com/meldpunt/meldpunt/internal/registry/sources"
 	"github.com/meldpunt/meldpunt/internal/registry/store"
 	"github.com/meldpunt/meldpunt/internal/registry/store/postgres"
 	"github.com/meldpunt/meldpunt/internal/registry/store/sqlite"
@@ -412,7 +411,7 @@ func serve(ctx context.Context, cfg config.Registry, env Env, log *slog.Logger) 
 	ib := intake.New(b) // front-desk registrations, quarantine retries, source reports
 	api.New(st, cw, log).WithIntake(ib).WithRepublisher(ib).WithSources(ib).Register(mux)
 	ui, err := web.New(web.Options{Store: st, Casework: cw, Auth: authSvc, Log: log, InsecureCookies: cfg.HTTP.InsecureCookies,
-		OIDC: cfg.Auth.OIDC.Enabled(), Intake: ib, Republisher: ib, Sources: uiSources{ib}})
+		OIDC: cfg.Auth.OIDC.Enabled(), Intake: ib, Republisher: ib, Sources: ib})
 	if err != nil {
 		return err
 	}
@@ -505,18 +504,6 @@ func newOIDCLogin(ctx context.Context, c config.OIDC, env Env, svc *auth.Service
 		DepartmentClaim: c.DepartmentClaim, Departments: c.Departments,
 		HTTPClient: &http.Client{Timeout: 30 * time.Second},
 	})
-}
-
-// uiSources gives the web UI the connectors' source reports.
-type uiSources struct{ ib *intake.Bus }
-
-func (u uiSources) SourceReports(ctx context.Context) ([]sources.Report, error) {
-	rs, err := u.ib.SourceReports(ctx)
-	out := make([]sources.Report, len(rs))
-	for i, r := range rs {
-		out[i] = sources.Report(r)
-	}
-	return out, err
 }
 
 // maxRequestBody bounds every request body, before anything reads it (the

@@ -1,7 +1,6 @@
 package api
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -13,6 +12,7 @@ import (
 	"github.com/meldpunt/meldpunt/internal/auth"
 	"github.com/meldpunt/meldpunt/internal/caseevent"
 	"github.com/meldpunt/meldpunt/internal/intake/frontdesk"
+	"github.com/meldpunt/meldpunt/internal/registry/quarantine"
 	"github.com/meldpunt/meldpunt/internal/registry/store"
 )
 
@@ -360,8 +360,8 @@ func (h *Handler) getIntake(w http.ResponseWriter, r *http.Request, p auth.Princ
 	}
 	q, err := h.st.OpenQuarantineByEvent(r.Context(), id)
 	switch {
-	case err == nil && p.CanSeeDomain(payloadDomain(q.Payload)):
-		writeJSON(w, http.StatusOK, IntakeStatus{ID: id, Status: IntakeQuarantined, Domain: payloadDomain(q.Payload), StatusURL: intakeStatusURL(id)})
+	case err == nil && p.CanSeeDomain(quarantine.PayloadDomain(q.Payload)):
+		writeJSON(w, http.StatusOK, IntakeStatus{ID: id, Status: IntakeQuarantined, Domain: quarantine.PayloadDomain(q.Payload), StatusURL: intakeStatusURL(id)})
 	case err == nil, errors.Is(err, store.ErrNotFound):
 		notYet()
 	default:
@@ -376,17 +376,3 @@ func registeredStatus(m store.EventMessage) IntakeStatus {
 }
 
 func intakeStatusURL(id string) string { return "/api/v1/intake/" + id }
-
-// payloadDomain is the data.domain of an event payload that may be
-// anything; empty when it has none.
-func payloadDomain(payload []byte) string {
-	var ev struct {
-		Data struct {
-			Domain string `json:"domain"`
-		} `json:"data"`
-	}
-	if json.Unmarshal(payload, &ev) != nil {
-		return ""
-	}
-	return ev.Data.Domain
-}

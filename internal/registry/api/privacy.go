@@ -293,33 +293,21 @@ func accessFilterDetail(q url.Values) string {
 // answers and returns false when the reason is missing or the log cannot
 // be written.
 func (h *Handler) auditSearch(w http.ResponseWriter, r *http.Request, p auth.Principal, action, what string, domains, shown []string) bool {
-	required := false
-	count := map[string]int{}
-	for _, d := range shown {
-		count[d]++
-		required = required || privacy.ReasonRequired(d)
-	}
-	reason, err := privacy.CleanReason(requestReason(r), required)
-	if err != nil {
-		reasonProblem(w, err, auth.DomainSociaalhuis)
-		return false
-	}
 	q := r.URL.Query()
 	q.Del("reason")
 	asked, err := url.QueryUnescape(q.Encode())
 	if err != nil {
 		asked = q.Encode()
 	}
-	now := time.Now()
-	es := make([]store.AccessEntry, len(domains))
-	for i, d := range domains {
-		es[i] = store.AccessEntry{At: now, Actor: p.Actor(), Action: action, Domain: d, Reason: reason,
-			Detail: fmt.Sprintf("%s %s (%d resultaten)", what, asked, count[d])}
+	err = privacy.RecordSearch(r.Context(), h.st, privacy.SearchAccess{Actor: p.Actor(), Action: action, Query: what + " " + asked,
+		Domains: domains, Shown: shown, Reason: requestReason(r), At: time.Now()})
+	if err == nil {
+		return true
 	}
-	if err := h.st.LogAccess(r.Context(), es); err != nil {
-		h.log.Error("write the access log", "error", err)
-		writeError(w, http.StatusServiceUnavailable, "the access log is not available, so nothing is shown")
+	if reasonProblem(w, err, auth.DomainSociaalhuis) {
 		return false
 	}
-	return true
+	h.log.Error("write the access log", "error", err)
+	writeError(w, http.StatusServiceUnavailable, "the access log is not available, so nothing is shown")
+	return false
 }

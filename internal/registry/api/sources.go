@@ -1,28 +1,17 @@
 package api
 
 import (
-	"cmp"
 	"context"
 	"net/http"
-	"slices"
 	"time"
 
 	"github.com/meldpunt/meldpunt/internal/auth"
+	"github.com/meldpunt/meldpunt/internal/registry/sources"
 )
 
 // SourceReport is a connector's last report on one of its sources, as the
 // connectors write it to the bus (package intake reads it).
-type SourceReport struct {
-	Connector, Channel, Source string
-	LastSuccess                time.Time
-	LastError                  string
-	LastErrorAt                time.Time
-	ConsecutiveFailures        int
-	NeedsPerson, Stopped       bool
-	// ReportedAt is the connector's clock, Received the bus's.
-	ReportedAt, Received time.Time
-	IntervalSeconds      int
-}
+type SourceReport = sources.Report
 
 // SourceLister reads the connectors' reports.
 type SourceLister interface {
@@ -36,26 +25,15 @@ func (h *Handler) WithSources(l SourceLister) *Handler {
 	return h
 }
 
-// Source statuses, worst first.
+// Source statuses, worst first (see package sources).
 const (
-	// SourceNeedsPerson: it fails until a person acts (a wrong password,
-	// an expired Facebook token).
-	SourceNeedsPerson = "needs_person"
-	// SourceSilent: the connector has not reported for a while; it may
-	// have crashed or lost its connection to NATS.
-	SourceSilent = "silent"
-	// SourceStopped: the connector was stopped.
-	SourceStopped = "stopped"
-	// SourceFailing: the last attempt failed; the connector keeps trying.
-	SourceFailing = "failing"
-	// SourceWaiting: running, not synced yet.
-	SourceWaiting = "waiting"
-	SourceOK      = "ok"
+	SourceNeedsPerson = sources.NeedsPerson
+	SourceSilent      = sources.Silent
+	SourceStopped     = sources.Stopped
+	SourceFailing     = sources.Failing
+	SourceWaiting     = sources.Waiting
+	SourceOK          = sources.OK
 )
-
-// minSilence is the least time without a report before a source counts as
-// silent, however often its connector reports.
-const minSilence = 2 * time.Minute
 
 // Source is a source of a connector as the API shows it.
 type Source struct {
@@ -104,43 +82,20 @@ func (h *Handler) listSources(w http.ResponseWriter, r *http.Request, _ auth.Pri
 		writeError(w, http.StatusServiceUnavailable, "the source reports are not available")
 		return
 	}
-	for _, rep := range reports {
-		out.Sources = append(out.Sources, toSource(rep, now))
+	for _, sum := range sources.SummarizeAll(reports, now) {
+		out.Sources = append(out.Sources, toSource(sum))
 	}
-	slices.SortFunc(out.Sources, func(a, b Source) int {
-		return cmp.Or(cmp.Compare(a.Connector, b.Connector), cmp.Compare(a.Source, b.Source))
-	})
 	writeJSON(w, http.StatusOK, out)
 }
 
-// toSource sums a report up as it stands at now.
-func toSource(r SourceReport, now time.Time) Source {
-	last := r.Received
-	if last.IsZero() {
-		last = r.ReportedAt
+// toSource is a summed-up report as the API shows it.
+func toSource(s sources.Summary) Source {
+	return Source{
+		Connector: s.Connector, Channel: s.Channel, Source: s.Source, Status: s.Status,
+		LastSuccess: nonZero(s.LastSuccess), LastError: s.LastError, LastErrorAt: nonZero(s.LastErrorAt),
+		ConsecutiveFailures: s.ConsecutiveFailures, NeedsPerson: s.NeedsPerson, Stopped: s.Stopped,
+		Silent: s.Silent, LastReport: s.LastReport,
 	}
-	silence := max(3*time.Duration(r.IntervalSeconds)*time.Second, minSilence)
-	s := Source{
-		Connector: r.Connector, Channel: r.Channel, Source: r.Source,
-		LastSuccess: nonZero(r.LastSuccess), LastError: r.LastError, LastErrorAt: nonZero(r.LastErrorAt),
-		ConsecutiveFailures: r.ConsecutiveFailures, NeedsPerson: r.NeedsPerson, Stopped: r.Stopped,
-		Silent: !r.Stopped && now.Sub(last) > silence, LastReport: last.UTC(),
-	}
-	switch {
-	case s.NeedsPerson:
-		s.Status = SourceNeedsPerson
-	case s.Silent:
-		s.Status = SourceSilent
-	case s.Stopped:
-		s.Status = SourceStopped
-	case r.ConsecutiveFailures > 0 || (!r.LastErrorAt.IsZero() && r.LastErrorAt.After(r.LastSuccess)):
-		s.Status = SourceFailing
-	case r.LastSuccess.IsZero():
-		s.Status = SourceWaiting
-	default:
-		s.Status = SourceOK
-	}
-	return s
 }
 
 func nonZero(t time.Time) *time.Time {

@@ -3,6 +3,8 @@ package api
 import (
 	"testing"
 	"time"
+
+	"github.com/meldpunt/meldpunt/internal/registry/sources"
 )
 
 func TestToSourceStatus(t *testing.T) {
@@ -29,7 +31,7 @@ func TestToSourceStatus(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			s := toSource(tc.r, now)
+			s := toSource(sources.Summarize(tc.r, now))
 			if s.Status != tc.status || s.Silent != tc.silent {
 				t.Errorf("status %s, silent %v; want %s, %v", s.Status, s.Silent, tc.status, tc.silent)
 			}
