@@ -70,7 +70,8 @@ bench-search:
 E2E = $(GO) test -tags e2e -count=1 -v ./internal/e2e
 .PHONY: e2e e2e-long latency
 e2e:
-	$(E2E) -timeout 30m -run '^TestEndToEnd$$'
+	$(GO) vet -tags e2e ./internal/e2e
+	$(E2E) -timeout 30m -run '^(TestCount|TestEndToEnd)$$'
 
 e2e-long:
 	$(E2E) -timeout 3h -run '^TestEndToEnd$$' -args -e2e.mails 10000 -e2e.facebook 2000 -e2e.eloket 1000 \

@@ -5,12 +5,15 @@ package e2e
 import (
 	"context"
 	"fmt"
+	"reflect"
 	"slices"
+	"testing"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/meldpunt/meldpunt/internal/caseevent"
+	"github.com/meldpunt/meldpunt/internal/testutil/pgtest"
 )
 
 // The harness reads the registry's tables itself, on its own connection
@@ -112,9 +115,15 @@ func terminateRegistry(ctx context.Context, db *pgxpool.Pool) (int, error) {
 	return n, nil
 }
 
-// stored tells, for each subject, when its message was stored and in which
-// case, for mails the API did not show in time.
-func stored(ctx context.Context, db *pgxpool.Pool, subjects []string) (map[string]string, error) {
+// storedMessage is where and when a message was stored.
+type storedMessage struct {
+	at               time.Time
+	ref, caseSubject string
+}
+
+// stored looks up the messages with the given subjects: when each was
+// stored and in which case.
+func stored(ctx context.Context, db *pgxpool.Pool, subjects []string) (map[string]storedMessage, error) {
 	rows, err := db.Query(ctx, `
 		SELECT m.subject, m.stored_at, coalesce(c.ref, ''), coalesce(c.subject, '')
 		FROM messages m LEFT JOIN cases c ON c.id = m.case_id
@@ -123,14 +132,55 @@ func stored(ctx context.Context, db *pgxpool.Pool, subjects []string) (map[strin
 		return nil, fmt.Errorf("look up messages: %w", err)
 	}
 	defer rows.Close()
-	out := map[string]string{}
+	out := map[string]storedMessage{}
 	for rows.Next() {
-		var subject, ref, caseSubject string
-		var at time.Time
-		if err := rows.Scan(&subject, &at, &ref, &caseSubject); err != nil {
+		var subject string
+		var m storedMessage
+		if err := rows.Scan(&subject, &m.at, &m.ref, &m.caseSubject); err != nil {
 			return nil, fmt.Errorf("look up messages: %w", err)
 		}
-		out[subject] = fmt.Sprintf("stored at %s in case %s %q", at.Format(time.RFC3339Nano), ref, caseSubject)
+		out[subject] = m
 	}
 	return out, rows.Err()
+}
+
+// TestCount checks the checker: on tables shaped like the registry's, a
+// missing input, one registered twice, two different mails sharing a
+// Message-ID, a row of no input and a quarantined event are all told apart.
+func TestCount(t *testing.T) {
+	ctx := context.Background()
+	db, err := pgxpool.New(ctx, pgtest.DSN(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.Exec(ctx, `
+		CREATE TABLE messages (event_id text PRIMARY KEY, channel text, inbox text, external_id text);
+		CREATE TABLE quarantine (id int);
+		INSERT INTO messages VALUES
+			('1', 'email', 'gemeentebestuur', '<a@x>'),
+			('2', 'email', 'gemeentebestuur', '<reused@x>'),
+			('3', 'email', 'gemeentebestuur', '<reused@x>'),
+			('4', 'facebook', 'facebook', 'm_1'),
+			('5', 'facebook', 'facebook', 'm_1'),
+			('6', 'eloket', 'eloket', '99');
+		INSERT INTO quarantine VALUES (1);`); err != nil {
+		t.Fatal(err)
+	}
+	want := map[identity]int{
+		{caseevent.ChannelEmail, "gemeentebestuur", "<a@x>"}:      1,
+		{caseevent.ChannelEmail, "gemeentebestuur", "<reused@x>"}: 2,
+		{caseevent.ChannelEmail, "sociaalhuis", "<a@x>"}:          1,
+		{caseevent.ChannelFacebook, fbInbox, "m_1"}:               1,
+	}
+	got, err := count(ctx, db, want)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual([]int{got.inputs, got.registered, got.missing, got.duplicated, got.unexpected, got.quarantined}, []int{5, 4, 1, 1, 1, 1}) {
+		t.Errorf("count = %+v, want 5 inputs, 4 registered, 1 missing, 1 duplicated, 1 unexpected, 1 quarantined", got)
+	}
+	if got.ok() {
+		t.Error("ok() with a missing and a duplicated input")
+	}
 }

@@ -6,6 +6,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"maps"
 	"math/rand/v2"
 	"path/filepath"
 	"testing"
@@ -81,13 +82,8 @@ func TestEndToEnd(t *testing.T) {
 	bin := func(name string) string { return filepath.Join(binDir, name) }
 	base := map[string]string{"MELDPUNT_NATS_URL": node.URL(), "MELDPUNT_HTTP_ADDR": "127.0.0.1:0"}
 	with := func(extra map[string]string) map[string]string {
-		env := map[string]string{}
-		for k, v := range base {
-			env[k] = v
-		}
-		for k, v := range extra {
-			env[k] = v
-		}
+		env := maps.Clone(base)
+		maps.Copy(env, extra)
 		return env
 	}
 	registry := newProc(t, "registry", bin("registry"), dir,
@@ -139,37 +135,7 @@ func TestEndToEnd(t *testing.T) {
 	in.stop(t)
 	t.Logf("workload delivered and faults over after %s; %d faults (%s)", time.Since(start).Round(time.Second), in.total(), in.summary())
 
-	// Wait until every input is registered, and then a little longer for
-	// a late second registration.
-	var final tally
-	var complete time.Time
-	deadline := time.Now().Add(*flagSettle)
-	for {
-		now := time.Now()
-		for _, p := range procs {
-			p.supervise(t, now)
-		}
-		tl, err := count(ctx, db, w.want)
-		if err != nil {
-			t.Fatal(err)
-		}
-		final = tl
-		switch {
-		case tl.missing > 0:
-			complete = time.Time{}
-		case complete.IsZero():
-			complete = now
-			t.Logf("every input registered %s after the last fault; watching %s for late duplicates", now.Sub(start.Add(*flagDuration)).Round(time.Second), quietFor)
-		}
-		if !complete.IsZero() && now.Sub(complete) >= quietFor {
-			break
-		}
-		if now.After(deadline) {
-			t.Logf("still %d of %d inputs missing %s after the last fault", tl.missing, tl.inputs, *flagSettle)
-			break
-		}
-		time.Sleep(2 * time.Second)
-	}
+	final := awaitRegistered(t, db, w.want, procs, *flagSettle)
 
 	var exits []string
 	for _, p := range procs {
@@ -196,5 +162,39 @@ func TestEndToEnd(t *testing.T) {
 		if code := p.stop(time.Minute); code != 0 {
 			t.Errorf("%s: exit code %d after SIGTERM", p.name, code)
 		}
+	}
+}
+
+// awaitRegistered waits until every input is registered and the count
+// stays complete for quietFor, or settle is over, keeping the processes
+// running; it returns the last count.
+func awaitRegistered(t *testing.T, db *pgxpool.Pool, want map[identity]int, procs []*proc, settle time.Duration) tally {
+	t.Helper()
+	began := time.Now()
+	var complete time.Time
+	for {
+		now := time.Now()
+		for _, p := range procs {
+			p.supervise(t, now)
+		}
+		tl, err := count(context.Background(), db, want)
+		if err != nil {
+			t.Fatal(err)
+		}
+		switch {
+		case tl.missing > 0:
+			complete = time.Time{}
+		case complete.IsZero():
+			complete = now
+			t.Logf("every input registered %s after the faults ended; watching %s for late duplicates", now.Sub(began).Round(time.Second), quietFor)
+		}
+		if !complete.IsZero() && now.Sub(complete) >= quietFor {
+			return tl
+		}
+		if now.Sub(began) > settle {
+			t.Logf("still %d of %d inputs missing %s after the faults ended", tl.missing, tl.inputs, settle)
+			return tl
+		}
+		time.Sleep(2 * time.Second)
 	}
 }
