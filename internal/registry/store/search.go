@@ -30,10 +30,10 @@ const (
 	ContactMaxLimit     = 100
 )
 
-// Search finds messages by their words and citizens by their details. Every
-// method that lists takes the domains to look in, and refuses an empty list
-// (ErrNoDomains). What it returns about a case or contact is only what the
-// caller may see once it checked the domain it asked for.
+// Search finds messages by their words and citizens by their details. The
+// methods that search take the domains to look in, and refuse an empty list
+// (ErrNoDomains). GetContact and ListCasesByContact take an id: the caller
+// checks the contact's Domain before it shows anything.
 type Search interface {
 	// SearchMessages finds the messages that match q.Text in q.Domains,
 	// with q's filters. Text is matched in the subject, the text, the
@@ -52,8 +52,8 @@ type Search interface {
 	// phone number or Facebook id matches q.Text: every word of Text
 	// begins a word of one of them (case and accents ignored), or Text is
 	// a phone number that matches one (NormalizePhone; a Belgian number
-	// matches in national and international form). Most recently in
-	// contact first.
+	// matches in national and international form). Of the newest 200
+	// matching contacts, those most recently in contact come first.
 	ListContacts(ctx context.Context, q ContactQuery) ([]ContactSummary, error)
 	// GetContact returns one contact with its counts. ErrNotFound when
 	// there is none. The caller checks its Domain.

@@ -278,6 +278,9 @@ func (c *corpus) chunk(n int) postgres.SearchCorpus {
 			at := opened
 			if i > 0 {
 				at = last.Add(time.Duration(1+c.rng.IntN(72*14)) * time.Hour / 14)
+				if at.After(corpusEnd) { // the history ends for every case at once
+					at = corpusEnd
+				}
 			}
 			last = at
 			k.Messages = append(k.Messages, c.message(t, who, channel, street, subject, ref, i, at, kc.ID))
@@ -325,14 +328,15 @@ func (c *corpus) channel(who citizen) string {
 func (c *corpus) message(t *topic, who citizen, channel, street, subject, ref string, i int, at time.Time, caseID int64) *store.Message {
 	c.nextMessage++
 	id := c.nextMessage
+	about := strings.ToLower(subject)
 	var text strings.Builder
 	if i == 0 {
 		if channel != "facebook" {
 			text.WriteString(c.pick(greetings) + "\n\n")
 		}
-		sentences := 2 + c.rng.IntN(4)
+		sentences := 4 + c.rng.IntN(6)
 		if channel == "facebook" {
-			sentences = 1 + c.rng.IntN(2)
+			sentences = 1 + c.rng.IntN(3)
 		}
 		for j := range sentences {
 			if j > 0 {
@@ -354,9 +358,20 @@ func (c *corpus) message(t *topic, who citizen, channel, street, subject, ref st
 			r = fmt.Sprintf(r, ref)
 		}
 		text.WriteString(r + " " + c.pick(fillers) + " " + c.sentence(c.pick(t.sentences), t, street))
+		if channel == "email" { // the mail it answers, quoted
+			text.WriteString(fmt.Sprintf("\n\nOp %s schreef Gemeente Meldegem:\n> Beste %s,\n> Bedankt voor uw bericht over %s."+
+				"\n> We hebben uw vraag doorgegeven aan de dienst %s. U krijgt zo snel mogelijk een antwoord.\n> Met vriendelijke groeten,\n> Het onthaal",
+				at.Add(-48*time.Hour).Format("2 January 2006"), who.name, about, t.department))
+		}
 	}
 	if channel != "facebook" {
 		text.WriteString("\n\n" + c.pick(closings) + "\n" + who.name)
+		if channel == "email" || channel == "eloket" {
+			text.WriteString("\n" + who.address)
+			if who.phone != "" {
+				text.WriteString("\nGsm " + who.phone)
+			}
+		}
 	}
 	if channel == "facebook" || channel == "phone" || channel == "counter" {
 		subject = ""

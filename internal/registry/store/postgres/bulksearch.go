@@ -130,7 +130,8 @@ func (s *Store) RebuildSearchIndex(ctx context.Context) error {
 		`INSERT INTO message_search (message_id, domain, channel, event_time, case_id, doc)
 		SELECT m.id, m.domain, m.channel, m.event_time, m.case_id,
 			message_search_doc(m.subject, m.text, m.sender_name, m.sender_email, m.sender_phone, c.ref,
-				(SELECT string_agg(a.name, ' ' ORDER BY a.position) FROM attachments a WHERE a.message_id = m.id))
+				(SELECT string_agg(a.name, ' ' ORDER BY a.position) FROM attachments a WHERE a.message_id = m.id),
+					m.domain, m.channel, m.event_time)
 		FROM messages m LEFT JOIN cases c ON c.id = m.case_id`,
 		`INSERT INTO contact_search (contact_id, domain, doc)
 		SELECT id, domain, contact_search_doc(name, email, phone, facebook_id) FROM contacts`,

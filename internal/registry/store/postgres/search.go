@@ -1,12 +1,16 @@
 package postgres
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
+	"slices"
 	"strconv"
 	"strings"
+	"time"
 	"unicode"
 
 	"github.com/jackc/pgx/v5"
@@ -14,15 +18,15 @@ import (
 	"github.com/meldpunt/meldpunt/internal/registry/store"
 )
 
-// Search runs on tables of migration 0009: message_search holds each
+// Search runs on the tables of migration 0009: message_search holds each
 // message's words (a tsvector in the 'dutch' configuration, weighted by
-// field) with what searches filter on, contact_search each contact's. Triggers
-// only queue the ids of what changed (message_search_queue,
+// field) with what searches filter on, contact_search each contact's.
+// Triggers only queue the ids of what changed (message_search_queue,
 // contact_search_queue): computing the words of a 1.5 KB message costs
-// PostgreSQL about 0.12 ms, as much as the rest of registering it, so
+// PostgreSQL about 0.12 ms, about as much as the rest of registering it, so
 // registering does not wait for it. UpdateSearchIndex works the queues off,
 // and every search calls it first, so a search sees what was committed
-// before it (unless more than searchCatchUp changes wait; Pending says so).
+// before it (unless more than searchCatchUp changes wait: Pending says so).
 
 // lockClassSearch ("mp" 4) serialises indexing the queues, per schema.
 const lockClassSearch int32 = 0x6d700004
@@ -36,8 +40,8 @@ func searchTSQuery(n string) string {
 	return "websearch_to_tsquery('dutch', search_fold(" + n + "))"
 }
 
-// headlineOptions mark the matched words with store.MarkStart and
-// store.MarkStop.
+// snippetOptions and subjectOptions have ts_headline mark the matched words
+// with store.MarkStart and store.MarkStop.
 const (
 	snippetOptions = "StartSel=" + store.MarkStart + ", StopSel=" + store.MarkStop +
 		`, MaxWords=30, MinWords=12, ShortWord=3, MaxFragments=2, FragmentDelimiter=" … "`
@@ -82,7 +86,8 @@ func (s *Store) UpdateSearchIndex(ctx context.Context, max int) (int, error) {
 			INSERT INTO message_search AS s (message_id, domain, channel, event_time, case_id, doc)
 			SELECT m.id, m.domain, m.channel, m.event_time, m.case_id,
 				message_search_doc(m.subject, m.text, m.sender_name, m.sender_email, m.sender_phone, c.ref,
-					(SELECT string_agg(a.name, ' ' ORDER BY a.position) FROM attachments a WHERE a.message_id = m.id))
+					(SELECT string_agg(a.name, ' ' ORDER BY a.position) FROM attachments a WHERE a.message_id = m.id),
+					m.domain, m.channel, m.event_time)
 			FROM messages m LEFT JOIN cases c ON c.id = m.case_id
 			WHERE m.id IN (SELECT message_id FROM taken)
 			ON CONFLICT (message_id) DO UPDATE SET case_id = EXCLUDED.case_id, doc = EXCLUDED.doc`, max)
@@ -118,11 +123,9 @@ const hitColumns = `m.id, m.event_id, m.case_id, m.channel, m.direction, m.inbox
 	m.event_time, m.auto_submitted, m.parse_error, m.raw_sha256, m.raw_content_type, m.raw_size, m.stored_at,
 	coalesce(c.ref, ''), coalesce(c.status, ''), coalesce(c.type, ''), coalesce(c.department, '')`
 
-// SearchMessages indexes what is queued, then finds the matches in one
-// statement: the matching rows of message_search (through its GIN index,
-// filtered on its own columns and, for case filters, the case), the newest
-// store.SearchMaxMatches of them ranked by ts_rank_cd, one page of those
-// with their messages, cases and headlines, and the count.
+// SearchMessages indexes what is queued, then searches: with words
+// (searchWords) by month windows, newest first; without, by walking
+// message_search_time_idx backwards (searchRecent).
 func (s *Store) SearchMessages(ctx context.Context, q store.SearchQuery) (store.SearchResult, error) {
 	q, err := q.Normalized()
 	if err != nil {
@@ -133,110 +136,23 @@ func (s *Store) SearchMessages(ctx context.Context, q store.SearchQuery) (store.
 		return store.SearchResult{}, fmt.Errorf("search messages: %w", err)
 	}
 	res := store.SearchResult{Pending: pending, Hits: []store.SearchHit{}}
-
-	var args []any
-	arg := func(v any) string {
-		args = append(args, v)
-		return "$" + strconv.Itoa(len(args))
-	}
-	where := []string{"s.domain = ANY(" + arg(q.Domains) + ")"}
-	if q.Channel != "" {
-		where = append(where, "s.channel = "+arg(q.Channel))
-	}
-	if !q.From.IsZero() {
-		where = append(where, "s.event_time >= "+arg(q.From))
-	}
-	if !q.To.IsZero() {
-		where = append(where, "s.event_time < "+arg(q.To))
-	}
-	from := "message_search s"
-	if q.Status != "" || q.Department != "" || q.Type != "" {
-		from += " JOIN cases c ON c.id = s.case_id"
-		for _, f := range []struct{ column, value string }{
-			{"status", q.Status}, {"department", q.Department}, {"type", q.Type},
-		} {
-			if f.value != "" {
-				where = append(where, "c."+f.column+" = "+arg(f.value))
-			}
-		}
-	}
-	capped := arg(store.SearchMaxMatches + 1) // one more tells that there are more
-	text := q.Text
-	if phone, ok := store.PhoneQuery(text); ok {
-		text = phone // as the documents hold it (search_phone)
-	}
-
-	// newest: the newest matches, at most capped; page: one page of the
-	// first SearchMaxMatches of them, ranked. PostgreSQL finds the newest
-	// matches of a word that many messages hold by walking
-	// message_search_time_idx backwards and testing each row, and those of
-	// a rarer word through the GIN index, sorting them: the statistics of
-	// doc tell it which (see docs/benchmarks.md).
-	var ctes, page, rank, snippet, subject, order string
-	match := ""
-	tsq := ""
-	if q.Text != "" {
-		tsq = searchTSQuery(arg(text))
-		match = "s.doc @@ " + tsq + " AND "
-	}
-	ctes = `
-		WITH newest AS (
-			SELECT s.message_id, s.event_time FROM ` + from + `
-			WHERE ` + match + strings.Join(where, " AND ") + `
-			ORDER BY s.event_time DESC, s.message_id DESC
-			LIMIT ` + capped + `
-		)`
-	countArgs := len(args) // the parameters of ctes
-	first := `(SELECT message_id, event_time FROM newest ORDER BY event_time DESC, message_id DESC LIMIT ` + capped + ` - 1) n`
-	if q.Text == "" {
-		page = `
-			SELECT message_id, event_time FROM ` + first + `
-			ORDER BY event_time DESC, message_id DESC
-			LIMIT ` + arg(q.Limit) + ` OFFSET ` + arg(q.Offset)
-		rank, snippet, subject = "0::real", "left(m.text, 400)", "m.subject"
-		order = "p.event_time DESC, p.message_id DESC"
-	} else {
-		// The document of each of the newest matches, by its key: a
-		// join could read every row of message_search in key order.
-		page = `
-			SELECT n.message_id,
-				ts_rank_cd((SELECT d.doc FROM message_search d WHERE d.message_id = n.message_id), ` + tsq + `) AS rank
-			FROM ` + first + `
-			ORDER BY rank DESC, n.message_id DESC
-			LIMIT ` + arg(q.Limit) + ` OFFSET ` + arg(q.Offset)
-		rank = "p.rank"
-		// The marks are control characters that stored text may hold.
-		snippet = `ts_headline('dutch', replace(replace(left(CASE WHEN m.text <> '' THEN m.text ELSE m.subject END, 20000),
-			E'\x02', ''), E'\x03', ''), ` + tsq + `, ` + arg(snippetOptions) + `)`
-		subject = `ts_headline('dutch', replace(replace(m.subject, E'\x02', ''), E'\x03', ''), ` + tsq + `, ` + arg(subjectOptions) + `)`
-		order = "p.rank DESC, p.message_id DESC"
-	}
-	sql := ctes + `, page AS (` + page + `)
-		SELECT (SELECT count(*) FROM newest), ` + rank + `, ` + hitColumns + `, ` + snippet + `, ` + subject + `
-		FROM page p JOIN messages m ON m.id = p.message_id LEFT JOIN cases c ON c.id = m.case_id
-		ORDER BY ` + order
-	// An unnamed statement is planned for its parameters each time: how
-	// many rows the words match decides the plan.
-	args = append([]any{pgx.QueryExecModeCacheDescribe}, args...)
 	err = s.readTx(ctx, func(t pgx.Tx) error {
-		// JIT compiling would cost more than the query: its cost
-		// estimate grows with the table, not with what it reads.
-		if _, err := t.Exec(ctx, `SET LOCAL jit = off`); err != nil {
+		// JIT compiling would cost more than any of these queries: its
+		// cost estimates grow with the table, not with what they read.
+		// The matches of a window, with their documents, stay in memory.
+		if _, err := t.Exec(ctx, `SET LOCAL jit = off; SET LOCAL work_mem = '32MB'`); err != nil {
 			return fmt.Errorf("search messages: %w", err)
 		}
-		rows, err := t.Query(ctx, sql, args...)
+		var err error
+		if q.Text == "" && q.Channel == "" && q.Status == "" && q.Department == "" && q.Type == "" {
+			// The newest of one or both domains: the first rows of
+			// message_search_time_idx, nearly all of them wanted.
+			err = searchRecent(ctx, t, q, &res)
+		} else {
+			err = searchWindows(ctx, t, q, &res)
+		}
 		if err != nil {
 			return fmt.Errorf("search messages: %w", err)
-		}
-		hits, total, err := scanHits(rows, q.Text == "")
-		if err != nil {
-			return fmt.Errorf("search messages: %w", err)
-		}
-		res.Hits, res.Total = append(res.Hits, hits...), total
-		if len(hits) == 0 && q.Offset > 0 { // past the last page: count alone
-			if err := t.QueryRow(ctx, ctes+` SELECT count(*) FROM newest`, args[:1+countArgs]...).Scan(&res.Total); err != nil {
-				return fmt.Errorf("search messages: count: %w", err)
-			}
 		}
 		return hitAttachments(ctx, t, res.Hits)
 	})
@@ -246,7 +162,251 @@ func (s *Store) SearchMessages(ctx context.Context, q store.SearchQuery) (store.
 	if res.Total > store.SearchMaxMatches {
 		res.Total, res.TotalCapped = store.SearchMaxMatches, true
 	}
+	if res.Hits == nil {
+		res.Hits = []store.SearchHit{}
+	}
 	return res, nil
+}
+
+// searchFilter is the WHERE of a search on message_search s (and, for case
+// filters, cases c), with its parameters.
+type searchFilter struct {
+	from  string // message_search s, or joined with cases c
+	where []string
+	args  []any
+}
+
+func (f *searchFilter) arg(v any) string {
+	f.args = append(f.args, v)
+	return "$" + strconv.Itoa(len(f.args))
+}
+
+func newSearchFilter(q store.SearchQuery) *searchFilter {
+	f := &searchFilter{from: "message_search s"}
+	f.where = append(f.where, "s.domain = ANY("+f.arg(q.Domains)+")")
+	if q.Channel != "" {
+		f.where = append(f.where, "s.channel = "+f.arg(q.Channel))
+	}
+	if !q.From.IsZero() {
+		f.where = append(f.where, "s.event_time >= "+f.arg(q.From))
+	}
+	if !q.To.IsZero() {
+		f.where = append(f.where, "s.event_time < "+f.arg(q.To))
+	}
+	if q.Status != "" || q.Department != "" || q.Type != "" {
+		f.from += " JOIN cases c ON c.id = s.case_id"
+		for _, c := range []struct{ column, value string }{
+			{"status", q.Status}, {"department", q.Department}, {"type", q.Type},
+		} {
+			if c.value != "" {
+				f.where = append(f.where, "c."+c.column+" = "+f.arg(c.value))
+			}
+		}
+	}
+	return f
+}
+
+// searchRecent lists the newest messages that pass q's filters, walking
+// message_search_time_idx backwards.
+func searchRecent(ctx context.Context, t pgx.Tx, q store.SearchQuery, res *store.SearchResult) error {
+	f := newSearchFilter(q)
+	newest := `
+		WITH newest AS (
+			SELECT s.message_id, s.event_time FROM ` + f.from + `
+			WHERE ` + strings.Join(f.where, " AND ") + `
+			ORDER BY s.event_time DESC, s.message_id DESC
+			LIMIT ` + strconv.Itoa(store.SearchMaxMatches+1) + `
+		)`
+	if err := t.QueryRow(ctx, newest+` SELECT count(*) FROM newest`, f.args...).Scan(&res.Total); err != nil {
+		return fmt.Errorf("count: %w", err)
+	}
+	if q.Offset >= min(res.Total, store.SearchMaxMatches) {
+		return nil
+	}
+	rows, err := t.Query(ctx, newest+`
+		SELECT 0, 0::real, `+hitColumns+`, left(m.text, 400), m.subject
+		FROM (SELECT message_id, event_time FROM newest
+			ORDER BY event_time DESC, message_id DESC
+			LIMIT `+f.arg(min(q.Limit, store.SearchMaxMatches-q.Offset))+` OFFSET `+f.arg(q.Offset)+`) p
+		JOIN messages m ON m.id = p.message_id LEFT JOIN cases c ON c.id = m.case_id
+		ORDER BY p.event_time DESC, p.message_id DESC`, f.args...)
+	if err != nil {
+		return err
+	}
+	res.Hits, _, err = scanHits(rows, true)
+	return err
+}
+
+// searchWindows finds the newest store.SearchMaxMatches messages that match
+// q's words (or, without words, only its filters) and ranks them by
+// ts_rank_cd (without words: newest first). The GIN index does the work:
+// the domains, the channel and the months of the event time are lexemes of
+// the documents (message_search_doc), ANDed to the words, so that it hands
+// out only the matches of the domains, channel and months asked for, and
+// each is read once. It looks through month windows, newest first: the
+// newest month, then windows three times longer until the matches so far
+// say how many a month holds, then each as long as should hold a quarter
+// more than the matches still needed, until it has them. A word many
+// messages hold is done in a month or two; a rare one in a few cheap
+// windows. A window collects its matches through the index and sorts them
+// (MATERIALIZED), never walks message_search_time_idx testing rows: how
+// many rows words match in a domain and month is beyond the planner's
+// statistics. Ranking happens on the rows the windows read; then one
+// statement reads one page with messages, cases and headlines.
+func searchWindows(ctx context.Context, t pgx.Tx, q store.SearchQuery, res *store.SearchResult) error {
+	text := q.Text
+	if phone, ok := store.PhoneQuery(text); ok {
+		text = phone // as the documents hold it (search_phone)
+	}
+	lexemes := lexemeQuery("§d:", q.Domains)
+	if q.Channel != "" {
+		lexemes = "(" + lexemes + ") & " + lexemeQuery("§c:", []string{q.Channel})
+	}
+	var (
+		newest, oldest *time.Time
+		words          int
+	)
+	if err := t.QueryRow(ctx, `
+		SELECT max(event_time), min(event_time), numnode(`+searchTSQuery("$2")+`)
+		FROM message_search WHERE domain = ANY($1)`, q.Domains, text).Scan(&newest, &oldest, &words); err != nil {
+		return fmt.Errorf("bounds: %w", err)
+	}
+	if newest == nil || (words == 0 && text != "") { // nothing stored, or only stop words to look for
+		return nil
+	}
+	last, first := monthOf(newest.UTC()), monthOf(oldest.UTC())
+	if !q.To.IsZero() {
+		last = min(last, monthOf(q.To.UTC().Add(-time.Microsecond)))
+	}
+	if !q.From.IsZero() {
+		first = max(first, monthOf(q.From.UTC()))
+	}
+
+	type match struct {
+		id   int64
+		rank float32
+	}
+	var (
+		found []match
+		days  float64 // how long the windows so far were
+		span  int
+	)
+	want := store.SearchMaxMatches + 1 // one more tells that there are more
+	const (
+		month  = 30.44 // days
+		sample = 50    // matches that tell how many a month holds
+	)
+	for end := last + 1; end > first && len(found) < want; {
+		switch {
+		case span == 0:
+			span = 1
+		case len(found) < sample:
+			span *= 3
+		default:
+			perDay := float64(len(found)) / days
+			span = int(math.Ceil(float64(want-len(found)) * 1.25 / perDay / month))
+		}
+		f := newSearchFilter(q)
+		tsq, rank := "", "0::real"
+		if text != "" {
+			words := searchTSQuery(f.arg(text))
+			tsq, rank = words+" && ", "ts_rank_cd(doc, "+words+")"
+		}
+		cond := "s.doc @@ (" + tsq + f.arg(lexemes) + "::tsquery"
+		windowEnd := monthStart(end)
+		if newest.Before(windowEnd) {
+			windowEnd = *newest
+		}
+		if end-span <= first {
+			// The rest at once. (The month lexemes bound the other
+			// windows; a bound on event_time too would only have the
+			// planner AND in message_search_time_idx.)
+			f.where = append(f.where, "s.event_time < "+f.arg(monthStart(end)))
+			end = first
+			days += windowEnd.Sub(*oldest).Hours() / 24
+		} else {
+			months := make([]string, 0, span)
+			for m := end - span; m < end; m++ {
+				months = append(months, monthLexeme(m))
+			}
+			cond += " && " + f.arg(lexemeQuery("", months)) + "::tsquery"
+			end -= span
+			days += max(windowEnd.Sub(monthStart(end)).Hours()/24, 1)
+		}
+		rows, err := t.Query(ctx, `
+			WITH w AS MATERIALIZED (
+				SELECT s.message_id, s.event_time, s.doc FROM `+f.from+`
+				WHERE `+cond+`) AND `+strings.Join(f.where, " AND ")+`
+			)
+			SELECT message_id, `+rank+` FROM (
+				SELECT * FROM w ORDER BY event_time DESC, message_id DESC LIMIT `+f.arg(want-len(found))+`) n
+			ORDER BY event_time DESC, message_id DESC`,
+			append([]any{pgx.QueryExecModeCacheDescribe}, f.args...)...)
+		if err != nil {
+			return fmt.Errorf("matches: %w", err)
+		}
+		var m match
+		if _, err := pgx.ForEachRow(rows, []any{&m.id, &m.rank}, func() error {
+			found = append(found, m)
+			return nil
+		}); err != nil {
+			return fmt.Errorf("matches: %w", err)
+		}
+	}
+	res.Total = len(found)
+	found = found[:min(len(found), store.SearchMaxMatches)] // the newest
+	if text != "" {
+		slices.SortFunc(found, func(a, b match) int {
+			if c := cmp.Compare(b.rank, a.rank); c != 0 {
+				return c
+			}
+			return cmp.Compare(b.id, a.id)
+		})
+	}
+	if q.Offset >= len(found) {
+		return nil
+	}
+	page := found[q.Offset:min(len(found), q.Offset+q.Limit)]
+	ids, ranks := make([]int64, len(page)), make([]float32, len(page))
+	for i, m := range page {
+		ids[i], ranks[i] = m.id, m.rank
+	}
+	snippet, subject := "left(m.text, 400)", "m.subject"
+	args := []any{ids, ranks}
+	if text != "" {
+		snippet = `ts_headline('dutch', replace(replace(left(CASE WHEN m.text <> '' THEN m.text ELSE m.subject END, 20000),
+			E'\x02', ''), E'\x03', ''), ` + searchTSQuery("$3") + `, $4)`
+		subject = `ts_headline('dutch', replace(replace(m.subject, E'\x02', ''), E'\x03', ''), ` + searchTSQuery("$3") + `, $5)`
+		args = append(args, text, snippetOptions, subjectOptions)
+	}
+	rows, err := t.Query(ctx, `
+		SELECT 0, r.rank, `+hitColumns+`, `+snippet+`, `+subject+`
+		FROM unnest($1::bigint[], $2::real[]) WITH ORDINALITY AS r(message_id, rank, n)
+		JOIN messages m ON m.id = r.message_id LEFT JOIN cases c ON c.id = m.case_id
+		ORDER BY r.n`, args...)
+	if err != nil {
+		return fmt.Errorf("page: %w", err)
+	}
+	res.Hits, _, err = scanHits(rows, text == "")
+	return err
+}
+
+// monthOf is t's month as months since year 0.
+func monthOf(t time.Time) int { return t.Year()*12 + int(t.Month()) - 1 }
+
+func monthStart(m int) time.Time { return time.Date(m/12, time.Month(m%12+1), 1, 0, 0, 0, 0, time.UTC) }
+
+// monthLexeme is the lexeme of month m in the documents (message_search_doc).
+func monthLexeme(m int) string { return fmt.Sprintf("§m:%04d%02d", m/12, m%12+1) }
+
+// lexemeQuery is a tsquery matching any of prefix+v: each quoted, so that
+// nothing in v is tsquery syntax.
+func lexemeQuery(prefix string, vs []string) string {
+	quoted := make([]string, len(vs))
+	for i, v := range vs {
+		quoted[i] = "'" + strings.NewReplacer(`\`, `\\`, `'`, `''`).Replace(prefix+v) + "'"
+	}
+	return strings.Join(quoted, " | ")
 }
 
 // scanHits reads the rows of SearchMessages: the count, the rank,

@@ -36,16 +36,21 @@ CREATE FUNCTION search_email(e text) RETURNS text
 -- message_search_doc is what a message is found by. Weights rank the
 -- matches: subject and reference A, sender B, attachment names C, text D.
 -- The text counts up to 100,000 characters (a tsvector holds at most 1 MB).
+-- Lexemes no text can produce ('§' is no letter) carry the domain, the
+-- channel and the month (UTC) of the event time: the GIN index then keeps
+-- other domains' and channels' matches out, and finds the matches of a few
+-- months without reading the others (store/postgres/search.go).
 CREATE FUNCTION message_search_doc(subject text, body text, sender_name text, sender_email text,
-        sender_phone text, ref text, names text) RETURNS tsvector
-    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+        sender_phone text, ref text, names text, domain text, channel text, event_time timestamptz) RETURNS tsvector
+    LANGUAGE sql STABLE PARALLEL SAFE -- to_char
     RETURN setweight(to_tsvector('dutch', search_fold(coalesce(subject, ''))), 'A')
         || setweight(to_tsvector('dutch', coalesce(ref, '')), 'A')
         || setweight(to_tsvector('dutch', search_fold(coalesce(sender_name, '') || ' '
             || search_email(coalesce(sender_email, '')) || ' ' || search_phone(coalesce(sender_phone, '')))), 'B')
         || setweight(to_tsvector('dutch', search_fold(coalesce(names, '') || ' '
             || translate(coalesce(names, ''), '._-', '   '))), 'C')
-        || to_tsvector('dutch', search_fold(left(coalesce(body, ''), 100000)));
+        || to_tsvector('dutch', search_fold(left(coalesce(body, ''), 100000)))
+        || array_to_tsvector(ARRAY['§d:' || domain, '§c:' || channel, '§m:' || to_char(event_time AT TIME ZONE 'UTC', 'YYYYMM')]);
 
 -- contact_search_doc is what a contact is found by: its words as written
 -- ('simple': no stemming, names are not Dutch words), accents removed, and
@@ -55,10 +60,7 @@ CREATE FUNCTION contact_search_doc(name text, email text, phone text, facebook_i
     RETURN to_tsvector('simple', translate(search_fold(coalesce(name, '') || ' ' || search_email(coalesce(email, ''))
         || ' ' || search_phone(coalesce(phone, '')) || ' ' || coalesce(facebook_id, '')), '-', ' '));
 
--- The index: one row per message, with what searches filter on. The
--- document is stored out of line (toast_tuple_target), so that filtering
--- the matches reads narrow rows; ranking reads the documents of at most
--- store.SearchMaxMatches of them.
+-- The index: one row per message, with what searches filter on.
 CREATE TABLE message_search (
     message_id bigint PRIMARY KEY REFERENCES messages (id) ON DELETE CASCADE,
     domain text NOT NULL,
@@ -66,7 +68,7 @@ CREATE TABLE message_search (
     event_time timestamptz NOT NULL,
     case_id bigint, -- messages.case_id when indexed; the queue keeps it in step
     doc tsvector NOT NULL
-) WITH (toast_tuple_target = 128);
+);
 
 CREATE TABLE contact_search (
     contact_id bigint PRIMARY KEY REFERENCES contacts (id) ON DELETE CASCADE,
@@ -128,7 +130,8 @@ SET LOCAL maintenance_work_mem = '256MB';
 INSERT INTO message_search (message_id, domain, channel, event_time, case_id, doc)
 SELECT m.id, m.domain, m.channel, m.event_time, m.case_id,
     message_search_doc(m.subject, m.text, m.sender_name, m.sender_email, m.sender_phone, c.ref,
-        (SELECT string_agg(a.name, ' ' ORDER BY a.position) FROM attachments a WHERE a.message_id = m.id))
+        (SELECT string_agg(a.name, ' ' ORDER BY a.position) FROM attachments a WHERE a.message_id = m.id),
+        m.domain, m.channel, m.event_time)
 FROM messages m LEFT JOIN cases c ON c.id = m.case_id;
 INSERT INTO contact_search (contact_id, domain, doc)
 SELECT id, domain, contact_search_doc(name, email, phone, facebook_id) FROM contacts;
@@ -137,3 +140,6 @@ CREATE INDEX message_search_doc_idx ON message_search USING gin (doc);
 -- Listing without words, newest first.
 CREATE INDEX message_search_time_idx ON message_search (event_time, message_id);
 CREATE INDEX contact_search_doc_idx ON contact_search USING gin (doc);
+-- Statistics for the planner now, not when autovacuum gets to it.
+ANALYZE message_search;
+ANALYZE contact_search;
