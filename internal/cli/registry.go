@@ -439,6 +439,7 @@ func serve(ctx context.Context, cfg config.Registry, env Env, log *slog.Logger) 
 		}
 	})
 	wg.Go(func() { privacy.NewJob(st, retention(cfg), log, nil).Run(runCtx) })
+	wg.Go(func() { registry.KeepSearchIndex(runCtx, st, 5*time.Second, log) })
 	log.Info("registry running", "nats", natsURL, "durable", cfg.Consumer.Durable)
 
 	var runErr error
