@@ -355,6 +355,13 @@ func (o *OIDC) callback(w http.ResponseWriter, r *http.Request) {
 		msg := msgOIDCUsername
 		if errors.Is(err, errOIDCNoRole) {
 			msg = msgOIDCNoRole
+			// Removed from meldpunt's roles at the provider: the stored
+			// user keeps no grants, sessions or tokens.
+			if derr := o.svc.DisableUser(r.Context(), u.Username); derr == nil {
+				o.log.Warn("OpenID Connect: the user has no role any more and was disabled", "user", u.Username)
+			} else if !errors.Is(derr, store.ErrNotFound) {
+				o.log.Error("disable a user without roles", "user", u.Username, "error", derr)
+			}
 		}
 		o.renderError(w, r, http.StatusForbidden, msg)
 		return
@@ -463,7 +470,9 @@ func (o *OIDC) userFromClaims(claims map[string]any) (store.User, error) {
 		}
 	}
 	if len(u.Roles) == 0 {
-		return store.User{}, fmt.Errorf("user %s: %w", u.Username, errOIDCNoRole)
+		// The user (with its username) comes back with the error: whoever
+		// lost every role at the provider loses their grants here too.
+		return u, fmt.Errorf("user %s: %w", u.Username, errOIDCNoRole)
 	}
 	return checkUser(u)
 }

@@ -266,6 +266,21 @@ func TestOIDCSignIn(t *testing.T) {
 		if n := e.idp.TokensSent(); n != 2 {
 			t.Errorf("%d ID tokens sent, want 2", n)
 		}
+
+		// Removed from every meldpunt role at the provider: the sign-in is
+		// refused and the stored user is disabled, so the session and any
+		// token of theirs stop working too.
+		secondSession := e.sessionCookie()
+		e.idp.SetUser(entraUser("an.peeters@gemeente.be", []string{"Andere.App"}))
+		if status, _, _ := e.signIn(t, "/wie"); status != http.StatusForbidden {
+			t.Errorf("sign-in without a role = %d, want 403", status)
+		}
+		if stored, err := st.GetUser(t.Context(), "an.peeters@gemeente.be"); err != nil || !stored.Disabled {
+			t.Errorf("user without a role at the provider: %+v, %v; want disabled", stored, err)
+		}
+		if _, _, err := e.svc.SessionPrincipal(t.Context(), secondSession); !errors.Is(err, auth.ErrUnauthenticated) {
+			t.Errorf("the session of a user without roles still works: %v", err)
+		}
 	})
 }
 

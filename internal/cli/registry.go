@@ -376,12 +376,17 @@ func serve(ctx context.Context, cfg config.Registry, env Env, log *slog.Logger) 
 		ctx, cancel := context.WithTimeout(req.Context(), 3*time.Second)
 		defer cancel()
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		// Which part is not ready, not why: the errors name hosts and
+		// users, and the endpoint is reachable without signing in. The
+		// log says why.
 		var problems []string
 		if err := st.Ping(ctx); err != nil {
-			problems = append(problems, "store: "+err.Error())
+			log.Warn("readyz: the store does not answer", "error", err)
+			problems = append(problems, "store: not ready")
 		}
 		if err := b.Ready(ctx); err != nil {
-			problems = append(problems, "nats: "+err.Error())
+			log.Warn("readyz: NATS does not answer", "error", err)
+			problems = append(problems, "nats: not ready")
 		}
 		if len(problems) > 0 {
 			w.WriteHeader(http.StatusServiceUnavailable)

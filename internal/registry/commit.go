@@ -251,7 +251,7 @@ func (r *Registry) assignCases(ctx context.Context, tx store.Tx, fresh []*item, 
 		for _, id := range threadIDs(d) {
 			extKeys = append(extKeys, store.DomainKey{Domain: string(d.Domain), Value: id})
 		}
-		if c := strings.TrimSpace(d.Thread.ConversationID); c != "" {
+		if c := conversationOf(d, contacts[i]); c != "" {
 			convQueries = append(convQueries, store.ConversationQuery{Domain: string(d.Domain), ConversationID: c,
 				ContactID: conversationContact(d, contacts[i])})
 			convOf = append(convOf, i)
@@ -349,7 +349,7 @@ func (r *Registry) assignCases(ctx context.Context, tx store.Tx, fresh []*item, 
 				s.opened = -1
 			}
 		}
-		conv := convKey{domain: domain, id: strings.TrimSpace(d.Thread.ConversationID), contact: conversationContact(d, contacts[i])}
+		conv := convKey{domain: domain, id: conversationOf(d, contacts[i]), contact: conversationContact(d, contacts[i])}
 		if !found && conv.id != "" {
 			if s2, ok := convInBatch[conv]; ok {
 				s, found = s2, true
@@ -374,7 +374,8 @@ func (r *Registry) assignCases(ctx context.Context, tx store.Tx, fresh []*item, 
 		// above cannot hold it.
 		if !found && contacts[i] != 0 && d.Direction == caseevent.DirectionIncoming && d.AutoSubmitted == "" {
 			for _, k := range openedBy[contacts[i]] {
-				if opened[k].Domain == domain && similar.Same(words, openedWords[k]) {
+				if opened[k].Domain == domain && !opened[k].OpenedAt.Before(eventTime(ev).Add(-r.cfg.RepeatWindow)) &&
+					similar.Same(words, openedWords[k]) {
 					s, found = slot{opened: k}, true
 					batchRepeats = append(batchRepeats, batchRepeat{opened: k, r: store.Repeat{At: now,
 						Detail:       "burger vraagt opnieuw (" + string(d.Channel) + ")",
@@ -659,6 +660,16 @@ func quarantineKey(d *bus.Delivery) string {
 type convKey struct {
 	domain, id string
 	contact    int64
+}
+
+// conversationOf is the conversation a message may join: none for a
+// citizen's Facebook message whose sender is unknown (it would otherwise
+// join whoever wrote last under the post).
+func conversationOf(d *caseevent.Message, contact int64) string {
+	if d.Channel == caseevent.ChannelFacebook && d.Direction == caseevent.DirectionIncoming && contact == 0 {
+		return ""
+	}
+	return strings.TrimSpace(d.Thread.ConversationID)
 }
 
 // conversationContact is the contact whose earlier messages in a

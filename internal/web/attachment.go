@@ -32,14 +32,16 @@ func (h *Handler) mailHTML(w http.ResponseWriter, r *http.Request, p auth.Princi
 	if !ok {
 		return
 	}
+	// Logged (and the reason asked) before the answer says whether the
+	// message exists: that too is something about the case.
 	m, ok := findMessage(d, pathID(r))
-	if !ok || strings.TrimSpace(m.HTML) == "" {
-		h.fail(w, r, http.StatusNotFound, "Dit bericht bestaat niet in dit dossier, of het heeft geen opgemaakte versie.")
+	if err := h.recordAccess(r, p, store.AccessEntry{Action: store.AccessViewCase, CaseRef: d.Ref, ContactID: d.ContactID, Domain: d.Domain,
+		Detail: "opgemaakte versie van bericht " + strconv.FormatInt(pathID(r), 10)}, caseURL(r.PathValue("ref"))); err != nil {
+		h.frameRefused(w, err)
 		return
 	}
-	if err := h.recordAccess(r, p, store.AccessEntry{Action: store.AccessViewCase, CaseRef: d.Ref, ContactID: d.ContactID, Domain: d.Domain,
-		Detail: "opgemaakte versie van bericht " + strconv.FormatInt(m.ID, 10)}, caseURL(r.PathValue("ref"))); err != nil {
-		h.frameRefused(w, err)
+	if !ok || strings.TrimSpace(m.HTML) == "" {
+		h.fail(w, r, http.StatusNotFound, "Dit bericht bestaat niet in dit dossier, of het heeft geen opgemaakte versie.")
 		return
 	}
 	hd := w.Header()
@@ -69,12 +71,18 @@ func (h *Handler) attachment(w http.ResponseWriter, r *http.Request, p auth.Prin
 			break
 		}
 	}
-	if att == nil {
-		h.fail(w, r, http.StatusNotFound, "Deze bijlage hoort niet bij dit dossier.")
-		return
+	// Logged (and the reason asked) before the answer says whether the
+	// attachment belongs to the case: that too is something about it.
+	detail := "bijlage (niet in dit dossier) " + sum
+	if att != nil {
+		detail = "bijlage " + att.Name
 	}
 	if !h.recordView(w, r, p, store.AccessEntry{Action: store.AccessViewCase, CaseRef: d.Ref, ContactID: d.ContactID, Domain: d.Domain,
-		Detail: "bijlage " + att.Name}, caseURL(r.PathValue("ref")), "deze bijlage") {
+		Detail: detail}, caseURL(r.PathValue("ref")), "deze bijlage") {
+		return
+	}
+	if att == nil {
+		h.fail(w, r, http.StatusNotFound, "Deze bijlage hoort niet bij dit dossier.")
 		return
 	}
 	b, err := h.st.Blob(r.Context(), sum)

@@ -152,24 +152,26 @@ func TestReason(t *testing.T) {
 		t.Errorf("a search in the gemeente only asked for a reason:\n%s", r.body)
 	}
 	before := len(accessLog(t, e.st, store.AccessFilter{Action: store.AccessSearch}))
-	if before != 1 {
-		t.Errorf("%d searches logged, want 1 (the one in the gemeente)", before)
+	if before != 2 {
+		t.Errorf("%d searches logged, want 2 (the refused one, in the sociaalhuis, and the one in the gemeente)", before)
 	}
 	r = c.follow(t, "/zoeken/reden", url.Values{"reden": {why}, "terug": {search}})
 	if !strings.Contains(r.body, caseURL(f.social)) || !strings.Contains(r.body, "<mark>leefloon</mark>") {
 		t.Errorf("search with a reason:\n%s", r.body)
 	}
 	searches := accessLog(t, e.st, store.AccessFilter{Action: store.AccessSearch})
-	if len(searches) != 3 {
+	if len(searches) != 4 {
 		t.Fatalf("searches logged: %+v", searches)
 	}
+	// The query and reason stay in the sociaalhuis entry; the gemeente's
+	// says only that it was searched.
 	for _, en := range searches[:2] {
-		want := "berichten zoeken: q=leefloon (0 resultaten)"
+		wantReason, want := "", "zoekopdracht over meerdere domeinen (0 resultaten)"
 		if en.Domain == "sociaalhuis" {
-			want = "berichten zoeken: q=leefloon (1 resultaten)"
+			wantReason, want = why, "berichten zoeken: q=leefloon (1 resultaten)"
 		}
-		if en.Reason != why || en.Detail != want {
-			t.Errorf("search logged as %+v, want detail %q", en, want)
+		if en.Reason != wantReason || en.Detail != want {
+			t.Errorf("search logged as %+v, want reason %q, detail %q", en, wantReason, want)
 		}
 	}
 

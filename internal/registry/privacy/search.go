@@ -2,6 +2,7 @@ package privacy
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -35,13 +36,36 @@ func RecordSearch(ctx context.Context, log store.Privacy, s SearchAccess) error 
 		required = required || ReasonRequired(d)
 	}
 	reason, err := CleanReason(s.Reason, required)
+	if errors.Is(err, ErrReasonRequired) {
+		// Refused, but logged: the refusal itself says there is such data.
+		var es []store.AccessEntry
+		for _, d := range s.Domains {
+			if ReasonRequired(d) {
+				es = append(es, store.AccessEntry{At: s.At, Actor: s.Actor, Action: s.Action, Domain: d,
+					Detail: fmt.Sprintf("%s (geweigerd: geen reden opgegeven)", s.Query)})
+			}
+		}
+		if len(es) > 0 {
+			if lerr := log.LogAccess(ctx, es); lerr != nil {
+				return fmt.Errorf("record refused %s: %w", s.Action, lerr)
+			}
+		}
+		return err
+	}
 	if err != nil {
 		return err
 	}
 	es := make([]store.AccessEntry, len(s.Domains))
 	for i, d := range s.Domains {
-		es[i] = store.AccessEntry{At: s.At, Actor: s.Actor, Action: s.Action, Domain: d, Reason: reason,
-			Detail: fmt.Sprintf("%s (%d resultaten)", s.Query, count[d])}
+		es[i] = store.AccessEntry{At: s.At, Actor: s.Actor, Action: s.Action, Domain: d}
+		if required && !ReasonRequired(d) {
+			// The query and the reason were given for the sensitive
+			// domain's results: they stay in its entries, which only
+			// those who may see that domain read.
+			es[i].Detail = fmt.Sprintf("zoekopdracht over meerdere domeinen (%d resultaten)", count[d])
+			continue
+		}
+		es[i].Reason, es[i].Detail = reason, fmt.Sprintf("%s (%d resultaten)", s.Query, count[d])
 	}
 	if err := log.LogAccess(ctx, es); err != nil {
 		return fmt.Errorf("record %s: %w", s.Action, err)

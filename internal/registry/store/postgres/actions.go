@@ -27,6 +27,13 @@ func (t *tx) LockCase(ctx context.Context, ref string) (store.Case, error) {
 	if err := t.flush(ctx); err != nil {
 		return store.Case{}, fmt.Errorf("lock case %s: %w", ref, err)
 	}
+	// Staff actions take the lock the registry takes to register a batch,
+	// before any case: a message is never put in a case that a merge or
+	// split moved meanwhile, and two actions on the same cases (merge X
+	// into Y and Y into X) wait for each other instead of deadlocking.
+	if _, err := t.tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1, hashtext(coalesce(current_schema(), '')))`, lockClassIngest); err != nil {
+		return store.Case{}, fmt.Errorf("lock case %s: %w", ref, err)
+	}
 	rows, err := t.tx.Query(ctx, `SELECT `+caseColumns+` FROM cases c WHERE c.ref = $1 FOR UPDATE OF c`, ref)
 	if err != nil {
 		return store.Case{}, fmt.Errorf("lock case %s: %w", ref, err)
@@ -341,10 +348,23 @@ func (t *tx) UndoMove(ctx context.Context, moveID int64, actor string, when time
 		return fail(fmt.Errorf("undone already: %w", store.ErrInvalid))
 	}
 	first, second := min(mv.FromCaseID, mv.ToCaseID), max(mv.FromCaseID, mv.ToCaseID)
-	if _, _, _, err := t.lockCaseID(ctx, first); err != nil {
+	statuses := map[int64]string{}
+	for _, id := range []int64{first, second} {
+		_, status, _, err := t.lockCaseID(ctx, id)
+		if err != nil {
+			return fail(err)
+		}
+		statuses[id] = status
+	}
+	// Only the latest move of these cases can be undone, and only while
+	// the case that keeps the messages is not merged itself: otherwise
+	// messages would go back into a merged case.
+	var later bool
+	if err := t.tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM case_moves WHERE id > $1 AND undone_at IS NULL
+		AND (from_case_id IN ($2, $3) OR to_case_id IN ($2, $3)))`, moveID, first, second).Scan(&later); err != nil {
 		return fail(err)
 	}
-	if _, _, _, err := t.lockCaseID(ctx, second); err != nil {
+	if err := driverutil.CheckUndo(mv, later, statuses); err != nil {
 		return fail(err)
 	}
 	whenAt := at(when)

@@ -357,6 +357,22 @@ func (t *tx) UndoMove(ctx context.Context, moveID int64, actor string, when time
 	if mv.UndoneAt != nil {
 		return fail(fmt.Errorf("undone already: %w", store.ErrInvalid))
 	}
+	statuses := map[int64]string{}
+	for _, id := range []int64{mv.FromCaseID, mv.ToCaseID} {
+		_, status, _, err := t.caseByID(ctx, id)
+		if err != nil {
+			return fail(err)
+		}
+		statuses[id] = status
+	}
+	var later bool
+	if err := t.tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM case_moves WHERE id > ?1 AND undone_at IS NULL
+		AND (from_case_id IN (?2, ?3) OR to_case_id IN (?2, ?3)))`, moveID, mv.FromCaseID, mv.ToCaseID).Scan(&later); err != nil {
+		return fail(err)
+	}
+	if err := driverutil.CheckUndo(mv, later, statuses); err != nil {
+		return fail(err)
+	}
 	whenAt := at(when)
 	var back []int64
 	switch mv.Kind {

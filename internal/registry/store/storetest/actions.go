@@ -292,4 +292,35 @@ func testMergeSplit(t *testing.T, s store.Store) {
 	if got := kinds(da); got[len(got)-1] != "unsplit/els" {
 		t.Errorf("timeline of a: %v", got)
 	}
+
+	// Moves are undone in the reverse order: split a again, merge a into
+	// the new case, and the split cannot be undone before the merge (its
+	// messages would go back into a merged case).
+	var split2, merge2 store.CaseMove
+	inTx(t, s, func(tx store.Tx) {
+		var err error
+		if split2, err = tx.Split(ctx(t), store.Split{CaseID: a.ID, MessageIDs: aIDs[1:], At: at(50),
+			NewCase: store.NewCase{Prefix: "MS", Year: 2026, Domain: "gemeente", OpenedAt: at(50)}}); err != nil {
+			t.Fatal(err)
+		}
+		if merge2, err = tx.Merge(ctx(t), store.Merge{From: a.ID, Into: split2.ToCaseID, At: at(51)}); err != nil {
+			t.Fatal(err)
+		}
+	})
+	if err := inTxErr(ctx(t), s, func(tx store.Tx) error { _, err := tx.UndoMove(ctx(t), split2.ID, "els", at(52)); return err }); !errors.Is(err, store.ErrInvalid) {
+		t.Errorf("undo a split before the merge that followed it: error %v, want ErrInvalid", err)
+	}
+	inTx(t, s, func(tx store.Tx) {
+		if _, err := tx.UndoMove(ctx(t), merge2.ID, "els", at(53)); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := tx.UndoMove(ctx(t), split2.ID, "els", at(54)); err != nil {
+			t.Fatal(err)
+		}
+	})
+	da = getCase(t, s, a.Ref)
+	diff(t, "messages of a after undoing both", messageIDs(da), aIDs)
+	if da.Status == store.StatusMerged || da.MergedInto != 0 {
+		t.Errorf("a after undoing both: status %q, merged into %d", da.Status, da.MergedInto)
+	}
 }

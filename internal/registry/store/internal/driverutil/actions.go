@@ -144,3 +144,21 @@ func CheckForward(f store.Forward) error {
 	}
 	return nil
 }
+
+// CheckUndo checks that a move can be undone: no later move of either case
+// is still in force (later), and the case that gets the messages back is
+// not merged (statuses: the two cases' statuses by id). Undoing in the
+// reverse order of doing always works.
+func CheckUndo(mv store.CaseMove, later bool, statuses map[int64]string) error {
+	if later {
+		return fmt.Errorf("a later merge or split of these cases must be undone first: %w", store.ErrInvalid)
+	}
+	keeper := mv.FromCaseID // gets the messages back
+	if statuses[keeper] == store.StatusMerged && mv.Kind == "split" {
+		return fmt.Errorf("case %s is merged: undo that merge first: %w", mv.FromRef, store.ErrInvalid)
+	}
+	if mv.Kind == "merge" && statuses[mv.ToCaseID] == store.StatusMerged {
+		return fmt.Errorf("case %s is merged: undo that merge first: %w", mv.ToRef, store.ErrInvalid)
+	}
+	return nil
+}
