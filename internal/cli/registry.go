@@ -416,7 +416,8 @@ func serve(ctx context.Context, cfg config.Registry, env Env, log *slog.Logger) 
 	ib := intake.New(b) // front-desk registrations, quarantine retries, source reports
 	api.New(st, cw, log).WithIntake(ib).WithRepublisher(ib).WithSources(ib).Register(mux)
 	ui, err := web.New(web.Options{Store: st, Casework: cw, Auth: authSvc, Log: log, InsecureCookies: cfg.HTTP.InsecureCookies,
-		OIDC: cfg.Auth.OIDC.Enabled(), Intake: ib, Republisher: ib, Sources: ib})
+		OIDC: cfg.Auth.OIDC.Enabled(), Intake: ib, Republisher: ib, Sources: ib,
+		ClientIP: web.ForwardedClientIP(cfg.HTTP.TrustedProxyPrefixes())})
 	if err != nil {
 		return err
 	}

@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/netip"
 	"os"
 	"regexp"
 	"strings"
@@ -50,6 +51,33 @@ type HTTP struct {
 	// accept Secure cookies from http://localhost). Never for a server
 	// reached over a network: put TLS in front instead.
 	InsecureCookies bool `toml:"insecure_cookies"`
+	// TrustedProxies are the reverse proxies in front of the web UI
+	// (addresses or CIDR ranges, e.g. "127.0.0.1"): from them the client's
+	// address is read from X-Forwarded-For, for the login rate limit.
+	TrustedProxies []string `toml:"trusted_proxies"`
+}
+
+// TrustedProxyPrefixes are TrustedProxies as prefixes (an address is a
+// prefix of its full length). Validate has checked them.
+func (h HTTP) TrustedProxyPrefixes() []netip.Prefix {
+	var out []netip.Prefix
+	for _, s := range h.TrustedProxies {
+		if p, err := parseProxy(s); err == nil {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+func parseProxy(s string) (netip.Prefix, error) {
+	if strings.Contains(s, "/") {
+		return netip.ParsePrefix(s)
+	}
+	a, err := netip.ParseAddr(s)
+	if err != nil {
+		return netip.Prefix{}, err
+	}
+	return netip.PrefixFrom(a, a.BitLen()), nil
 }
 
 // NATS says how to reach NATS. An empty URL runs the embedded server.
@@ -265,6 +293,11 @@ func (c Registry) Validate() error {
 	}
 	if c.Database.URL != "" && !strings.HasPrefix(c.Database.URL, "postgres://") && !strings.HasPrefix(c.Database.URL, "postgresql://") {
 		bad("database.url: want a postgres:// URL (leave it empty for the embedded SQLite store)")
+	}
+	for _, s := range c.HTTP.TrustedProxies {
+		if _, err := parseProxy(s); err != nil {
+			bad("http.trusted_proxies %q: want an address (127.0.0.1) or a range (10.0.0.0/8)", s)
+		}
 	}
 	if !prefixRE.MatchString(c.Cases.Prefix) {
 		bad("cases.prefix %q: want 1 to 10 upper-case letters or digits, starting with a letter", c.Cases.Prefix)

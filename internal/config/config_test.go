@@ -55,6 +55,21 @@ func TestLoad(t *testing.T) {
 			},
 		},
 		{
+			name: "trusted proxies",
+			toml: "[http]\ntrusted_proxies = [\"127.0.0.1\", \"10.0.0.0/8\", \"::1\"]\n",
+			check: func(t *testing.T, c Registry) {
+				got := c.HTTP.TrustedProxyPrefixes()
+				if len(got) != 3 || got[0].String() != "127.0.0.1/32" || got[1].String() != "10.0.0.0/8" || got[2].String() != "::1/128" {
+					t.Errorf("trusted proxies %v", got)
+				}
+			},
+		},
+		{
+			name:    "a trusted proxy that is no address",
+			toml:    "[http]\ntrusted_proxies = [\"proxy.gemeente.be\"]\n",
+			wantErr: []string{"http.trusted_proxies"},
+		},
+		{
 			name:    "every problem is reported at once",
 			toml:    "[nats]\nreplicas = 0\nduplicate_window = \"1h\"\n[cases]\nprefix = \"mp-\"\n[consumer]\nbatch_size = 0\n[log]\nlevel = \"loud\"\n",
 			wantErr: []string{"nats.replicas", "nats.duplicate_window", "cases.prefix", "consumer.batch_size", "log.level"},
