@@ -360,7 +360,7 @@ func (s *Store) PurgeClosedBefore(ctx context.Context, p store.Purge) (store.Pur
 			return false, err
 		}
 		b := &pgx.Batch{}
-		b.Queue(`UPDATE cases SET contact_id = NULL, purged_at = $2 WHERE id = ANY($1)`, cases, when)
+		b.Queue(`UPDATE cases SET contact_id = NULL, purged_at = greatest($2, updated_at) WHERE id = ANY($1)`, cases, when) // a case dated ahead is not purged again at every run
 		b.Queue(`UPDATE messages SET contact_id = NULL WHERE id = ANY($1)`, msgs)
 		b.Queue(`
 			DELETE FROM contacts WHERE id = ANY($1)

@@ -423,7 +423,7 @@ func (s *Store) PurgeClosedBefore(ctx context.Context, p store.Purge) (store.Pur
 		if err := anonymise(ctx, t, cases, msgs, when, &res); err != nil {
 			return false, err
 		}
-		if _, err := t.ExecContext(ctx, `UPDATE cases SET contact_id = NULL, purged_at = ? WHERE id`+inList,
+		if _, err := t.ExecContext(ctx, `UPDATE cases SET contact_id = NULL, purged_at = max(?, updated_at) WHERE id`+inList,
 			formatTime(when), jsonArray(cases)); err != nil {
 			return false, fmt.Errorf("mark cases purged: %w", err)
 		}
