@@ -4,7 +4,7 @@
 // middleware that puts the Principal of a request in its context.
 //
 // Accounts are stored through store.Accounts; this package holds no SQL.
-// A Principal can come from a local account, a token, or (later) the claims
+// A Principal can come from a local account, a token, or the claims
 // of an OpenID Connect provider: UserPrincipal is the one place that turns a
 // stored user into one.
 //

@@ -82,7 +82,7 @@ func (p Principal) Actor() string {
 }
 
 // UserPrincipal is the Principal of a stored user: what a session, a user
-// token or (later) an OpenID Connect sign-in maps to. Unknown roles and
+// token or an OpenID Connect sign-in (oidc.go) maps to. Unknown roles and
 // domains in the store grant nothing. It does not look at Disabled: the
 // callers refuse disabled users first.
 func UserPrincipal(u store.User) Principal {

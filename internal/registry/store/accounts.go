@@ -77,7 +77,7 @@ type Accounts interface {
 }
 
 // User is a member of staff, or an administrator, with a local account or
-// (later) one known through OpenID Connect.
+// one known through OpenID Connect (no password).
 type User struct {
 	Username    string
 	DisplayName string
