@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/meldpunt/meldpunt/internal/ingest/mailsync"
+	"github.com/meldpunt/meldpunt/internal/testutil/ci"
 	"github.com/meldpunt/meldpunt/internal/testutil/mailgen"
 )
 
@@ -20,10 +21,7 @@ import (
 func BenchmarkCaptureVsMbsync(b *testing.B) {
 	mbsync, err := exec.LookPath("mbsync")
 	if err != nil {
-		if os.Getenv("CI") == "true" {
-			b.Fatal("mbsync (Debian isync) is not installed; .ci/run installs it")
-		}
-		b.Skip("mbsync (Debian isync) is not installed")
+		ci.Missing(b, "mbsync (Debian isync) is not installed; .ci/run installs it")
 	}
 	const n = 10000
 	raws := make([][]byte, n)

@@ -8,6 +8,7 @@ import (
 
 	"github.com/meldpunt/meldpunt/internal/registry/store"
 	"github.com/meldpunt/meldpunt/internal/registry/store/postgres"
+	"github.com/meldpunt/meldpunt/internal/testutil/ci"
 	"github.com/meldpunt/meldpunt/internal/testutil/pgtest"
 )
 
@@ -111,7 +112,7 @@ func TestOpenExplained(t *testing.T) {
 		mu.Unlock()
 	})
 	if err != nil {
-		t.Skipf("auto_explain not available: %v", err)
+		ci.Missing(t, "auto_explain not available: %v", err)
 	}
 	defer s.Close()
 	tx, err := s.Begin(t.Context())
