@@ -173,9 +173,6 @@ func eloketServe(ctx context.Context, cfg config.Eloket, sources []eloket.Source
 		runner.Run(ctx, sources)
 		<-ctx.Done() // webhook-only set-ups have no pollers to wait for
 	}
-	if err := runConnector(ctx, cfg.HTTP.Addr, health, metrics,
-		ingest.NewReporter(b, ingest.ReportConfig{Connector: "eloket", Channel: caseevent.ChannelEloket}, health, log), log, run, routes...); err != nil {
-		return err
-	}
-	return nil
+	return runConnector(ctx, cfg.HTTP.Addr, health, metrics,
+		ingest.NewReporter(b, ingest.ReportConfig{Connector: "eloket", Channel: caseevent.ChannelEloket}, health, log), log, run, routes...)
 }

@@ -97,10 +97,7 @@ func facebookServe(ctx context.Context, cfg config.Facebook, env Env) error {
 		}, poller.Pushed(sources), log)})
 	}
 	log.Info("ingest-facebook running", "pages", len(sources), "webhook", cfg.Webhook.Enabled)
-	if err := runConnector(ctx, cfg.HTTP.Addr, health, metrics,
+	return runConnector(ctx, cfg.HTTP.Addr, health, metrics,
 		ingest.NewReporter(b, ingest.ReportConfig{Connector: "facebook", Channel: caseevent.ChannelFacebook}, health, log), log,
-		func(ctx context.Context) { poller.Run(ctx, sources) }, routes...); err != nil {
-		return err
-	}
-	return nil
+		func(ctx context.Context) { poller.Run(ctx, sources) }, routes...)
 }

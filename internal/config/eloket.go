@@ -3,7 +3,6 @@ package config
 import (
 	"errors"
 	"fmt"
-	"net"
 	"strings"
 	"time"
 )
@@ -96,12 +95,7 @@ func LoadEloket(path string, getenv func(string) string) (Eloket, error) {
 	if err := decodeFile(path, &cfg); err != nil {
 		return cfg, err
 	}
-	if v := getenv(EnvNATSURL); v != "" {
-		cfg.NATS.URL = v
-	}
-	if v := getenv(EnvHTTPAddr); v != "" {
-		cfg.HTTP.Addr = v
-	}
+	applyConnectorEnv(&cfg.NATS, &cfg.HTTP, getenv)
 	for i := range cfg.Sources {
 		s := &cfg.Sources[i]
 		if s.PollInterval == 0 {
@@ -130,12 +124,7 @@ func LoadEloket(path string, getenv func(string) string) (Eloket, error) {
 func (c Eloket) Validate() error {
 	var errs []error
 	bad := func(format string, a ...any) { errs = append(errs, fmt.Errorf(format, a...)) }
-	if c.NATS.URL == "" {
-		bad("nats.url (or MELDPUNT_NATS_URL) is required: connectors publish to the registry's NATS")
-	}
-	if _, _, err := net.SplitHostPort(c.HTTP.Addr); err != nil {
-		bad("http.addr %q: want host:port", c.HTTP.Addr)
-	}
+	checkConnector(bad, c.NATS, c.HTTP)
 	if c.AttachmentLimit < 1<<10 {
 		bad("attachment_limit %d: want at least 1 KiB", c.AttachmentLimit)
 	}
@@ -144,38 +133,22 @@ func (c Eloket) Validate() error {
 	}
 	seen := map[string]bool{}
 	for i, s := range c.Sources {
-		p := fmt.Sprintf("source[%d]", i)
-		if s.Inbox != "" {
-			p = fmt.Sprintf("source %q", s.Inbox)
-		}
-		if !inboxRE.MatchString(s.Inbox) {
-			bad("%s: inbox %q: want lower-case letters, digits, '-' or '_'", p, s.Inbox)
-		}
-		if seen[s.Inbox] {
-			bad("%s: inbox named twice", p)
-		}
-		seen[s.Inbox] = true
-		if s.Domain != "gemeente" && s.Domain != "sociaalhuis" {
-			bad("%s: domain %q: want gemeente or sociaalhuis", p, s.Domain)
-		}
+		p := itemName("source", i, s.Inbox)
+		checkInbox(bad, p, s.Inbox, s.Domain, seen)
 		if s.PollInterval < time.Second {
 			bad("%s: poll_interval %s: want at least 1s", p, s.PollInterval)
 		}
-		if s.Since != "" {
-			if _, err := time.Parse(time.DateOnly, s.Since); err != nil {
-				bad("%s: since %q: want YYYY-MM-DD", p, s.Since)
-			}
-		}
+		checkSince(bad, p, s.Since)
 		switch s.Profile {
 		case "open311":
-			if !strings.HasPrefix(s.Open311.BaseURL, "http://") && !strings.HasPrefix(s.Open311.BaseURL, "https://") {
+			if !isHTTPURL(s.Open311.BaseURL) {
 				bad("%s: open311.base_url %q: want an http(s) URL", p, s.Open311.BaseURL)
 			}
 			if s.Open311.Format != "json" && s.Open311.Format != "xml" {
 				bad("%s: open311.format %q: want json or xml", p, s.Open311.Format)
 			}
 		case "json":
-			if !strings.HasPrefix(s.JSON.URL, "http://") && !strings.HasPrefix(s.JSON.URL, "https://") {
+			if !isHTTPURL(s.JSON.URL) {
 				bad("%s: json.url %q: want an http(s) URL", p, s.JSON.URL)
 			}
 			if len(s.JSON.Map) == 0 {

@@ -3,7 +3,6 @@ package config
 import (
 	"errors"
 	"fmt"
-	"net"
 	"regexp"
 	"strings"
 	"time"
@@ -80,12 +79,7 @@ func LoadFacebook(path string, getenv func(string) string) (Facebook, error) {
 	if err := decodeFile(path, &cfg); err != nil {
 		return cfg, err
 	}
-	if v := getenv(EnvNATSURL); v != "" {
-		cfg.NATS.URL = v
-	}
-	if v := getenv(EnvHTTPAddr); v != "" {
-		cfg.HTTP.Addr = v
-	}
+	applyConnectorEnv(&cfg.NATS, &cfg.HTTP, getenv)
 	if !strings.HasSuffix(cfg.GraphURL, "/") {
 		cfg.GraphURL += "/"
 	}
@@ -104,13 +98,8 @@ var (
 func (c Facebook) Validate() error {
 	var errs []error
 	bad := func(format string, a ...any) { errs = append(errs, fmt.Errorf(format, a...)) }
-	if c.NATS.URL == "" {
-		bad("nats.url (or MELDPUNT_NATS_URL) is required: connectors publish to the registry's NATS")
-	}
-	if _, _, err := net.SplitHostPort(c.HTTP.Addr); err != nil {
-		bad("http.addr %q: want host:port", c.HTTP.Addr)
-	}
-	if !strings.HasPrefix(c.GraphURL, "https://") && !strings.HasPrefix(c.GraphURL, "http://") {
+	checkConnector(bad, c.NATS, c.HTTP)
+	if !isHTTPURL(c.GraphURL) {
 		bad("graph_url %q: want an http(s) URL", c.GraphURL)
 	}
 	if !versionRE.MatchString(c.APIVersion) {
@@ -156,12 +145,7 @@ func (c Facebook) Validate() error {
 			bad("%s: configured twice", name)
 		}
 		seen[p.ID] = true
-		if !inboxRE.MatchString(p.Inbox) {
-			bad("%s: inbox %q: want lower-case letters, digits, '-' or '_'", name, p.Inbox)
-		}
-		if p.Domain != "gemeente" && p.Domain != "sociaalhuis" {
-			bad("%s: domain %q: want gemeente or sociaalhuis", name, p.Domain)
-		}
+		checkInbox(bad, name, p.Inbox, p.Domain, nil)
 		if !p.Token.IsSet() {
 			bad("%s: token must name a file or an environment variable", name)
 		}

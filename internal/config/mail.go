@@ -3,7 +3,6 @@ package config
 import (
 	"errors"
 	"fmt"
-	"net"
 	"regexp"
 	"time"
 )
@@ -90,12 +89,7 @@ func LoadMail(path string, getenv func(string) string, needMailboxes bool) (Mail
 	if err := decodeFile(path, &cfg); err != nil {
 		return cfg, err
 	}
-	if v := getenv(EnvNATSURL); v != "" {
-		cfg.NATS.URL = v
-	}
-	if v := getenv(EnvHTTPAddr); v != "" {
-		cfg.HTTP.Addr = v
-	}
+	applyConnectorEnv(&cfg.NATS, &cfg.HTTP, getenv)
 	for i := range cfg.Mailboxes {
 		m := &cfg.Mailboxes[i]
 		if len(m.Folders) == 0 {
@@ -127,18 +121,11 @@ func LoadMail(path string, getenv func(string) string, needMailboxes bool) (Mail
 	return cfg, nil
 }
 
-var inboxRE = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,63}$`)
-
 // Validate checks the settings and reports every problem at once.
 func (c Mail) Validate() error {
 	var errs []error
 	bad := func(format string, a ...any) { errs = append(errs, fmt.Errorf(format, a...)) }
-	if c.NATS.URL == "" {
-		bad("nats.url (or MELDPUNT_NATS_URL) is required: connectors publish to the registry's NATS")
-	}
-	if _, _, err := net.SplitHostPort(c.HTTP.Addr); err != nil {
-		bad("http.addr %q: want host:port", c.HTTP.Addr)
-	}
+	checkConnector(bad, c.NATS, c.HTTP)
 	if c.MaxMessageSize < 1<<20 {
 		bad("max_message_size %d: want at least 1 MiB", c.MaxMessageSize)
 	}
@@ -150,20 +137,8 @@ func (c Mail) Validate() error {
 	}
 	seen := map[string]bool{}
 	for i, m := range c.Mailboxes {
-		p := fmt.Sprintf("mailbox[%d]", i)
-		if m.Inbox != "" {
-			p = fmt.Sprintf("mailbox %q", m.Inbox)
-		}
-		if !inboxRE.MatchString(m.Inbox) {
-			bad("%s: inbox %q: want lower-case letters, digits, '-' or '_'", p, m.Inbox)
-		}
-		if seen[m.Inbox] {
-			bad("%s: inbox named twice", p)
-		}
-		seen[m.Inbox] = true
-		if m.Domain != "gemeente" && m.Domain != "sociaalhuis" {
-			bad("%s: domain %q: want gemeente or sociaalhuis", p, m.Domain)
-		}
+		p := itemName("mailbox", i, m.Inbox)
+		checkInbox(bad, p, m.Inbox, m.Domain, seen)
 		if m.Host == "" {
 			bad("%s: host is required", p)
 		}
@@ -175,11 +150,7 @@ func (c Mail) Validate() error {
 		default:
 			bad("%s: security %q: want tls, starttls or none", p, m.Security)
 		}
-		if m.Since != "" {
-			if _, err := time.Parse(time.DateOnly, m.Since); err != nil {
-				bad("%s: since %q: want YYYY-MM-DD", p, m.Since)
-			}
-		}
+		checkSince(bad, p, m.Since)
 		switch m.After {
 		case "keep", "flag":
 		case "move":
