@@ -239,6 +239,7 @@ func (r *Registry) contacts(ctx context.Context, tx store.Tx, fresh []*item) ([]
 // It never crosses domains.
 func (r *Registry) assignCases(ctx context.Context, tx store.Tx, fresh []*item, contacts []int64) ([]*store.Message, []store.Repeat, map[int64]bool, error) {
 	refs := make([]string, len(fresh))
+	threads := make([][]string, len(fresh))
 	var refKeys, extKeys []store.DomainKey
 	var convQueries []store.ConversationQuery
 	var convOf []int
@@ -248,7 +249,8 @@ func (r *Registry) assignCases(ctx context.Context, tx store.Tx, fresh []*item, 
 		if refs[i] != "" {
 			refKeys = append(refKeys, store.DomainKey{Domain: string(d.Domain), Value: refs[i]})
 		}
-		for _, id := range threadIDs(d) {
+		threads[i] = threadIDs(d)
+		for _, id := range threads[i] {
 			extKeys = append(extKeys, store.DomainKey{Domain: string(d.Domain), Value: id})
 		}
 		if c := conversationOf(d, contacts[i]); c != "" {
@@ -321,7 +323,8 @@ func (r *Registry) assignCases(ctx context.Context, tx store.Tx, fresh []*item, 
 		r      store.Repeat
 	}
 	var batchRepeats []batchRepeat
-	openedWords := map[int]similar.Words{} // index into opened → its first message's words
+	openedWords := map[int]similar.Words{}      // index into opened → its first message's words
+	candidateWords := map[int64]similar.Words{} // stored case → its words, read once per batch
 	msgs := make([]*store.Message, len(fresh))
 	now := r.now()
 	for i, it := range fresh {
@@ -338,7 +341,7 @@ func (r *Registry) assignCases(ctx context.Context, tx store.Tx, fresh []*item, 
 		if refs[i] != "" {
 			s.id, found = byRef[store.DomainKey{Domain: domain, Value: refs[i]}]
 		}
-		for _, id := range threadIDs(d) {
+		for _, id := range threads[i] {
 			if found {
 				break
 			}
@@ -357,10 +360,18 @@ func (r *Registry) assignCases(ctx context.Context, tx store.Tx, fresh []*item, 
 				s, found = slot{id: m.CaseID, opened: -1}, true
 			}
 		}
-		words := similar.Of(d.Subject, d.Text)
+		var words similar.Words // only needed while no case is found
+		if !found {
+			words = similar.Of(d.Subject, d.Text)
+		}
 		if !found && len(candidates[i]) > 0 {
 			for _, c := range candidates[i] {
-				if similar.Same(words, similar.Of(c.Subject, c.Text)) {
+				cw, ok := candidateWords[c.CaseID]
+				if !ok {
+					cw = similar.Of(c.Subject, c.Text)
+					candidateWords[c.CaseID] = cw
+				}
+				if similar.Same(words, cw) {
 					s, found = slot{id: c.CaseID, opened: -1}, true
 					repeats = append(repeats, store.Repeat{CaseID: c.CaseID, At: now,
 						Detail:       "burger vraagt opnieuw (" + string(d.Channel) + ")",

@@ -108,11 +108,6 @@ type Tx interface {
 	// each key on its own. Keys without such a message, and keys with an
 	// empty Value, are absent from the result.
 	FindCasesByExternalID(ctx context.Context, keys []DomainKey) (map[DomainKey]int64, error)
-	// FindCasesByConversation resolves conversation hints (a Facebook
-	// conversation or post, an e-loket submission) to the case of the most
-	// recently stored message in the same domain with that conversation id
-	// and a case. Keys without such a message are absent.
-	FindCasesByConversation(ctx context.Context, keys []DomainKey) (map[DomainKey]int64, error)
 	// FindConversationCases answers, for each query, the case of the most
 	// recently stored message (the highest id) in the query's domain and
 	// conversation that has a case and, when ContactID is not 0, was

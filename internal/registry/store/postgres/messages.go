@@ -229,12 +229,6 @@ func (t *tx) FindCasesByExternalID(ctx context.Context, keys []store.DomainKey) 
 	return t.findCasesBy(ctx, "external_id", keys)
 }
 
-// FindCasesByConversation looks all keys up in one query, each through the
-// (domain, conversation_id) index.
-func (t *tx) FindCasesByConversation(ctx context.Context, keys []store.DomainKey) (map[store.DomainKey]int64, error) {
-	return t.findCasesBy(ctx, "conversation_id", keys)
-}
-
 // findCasesBy finds, per key, the case of the newest message in the key's
 // domain whose column (a constant of this package) has the key's value.
 func (t *tx) findCasesBy(ctx context.Context, column string, keys []store.DomainKey) (map[store.DomainKey]int64, error) {

@@ -158,21 +158,8 @@ func (t *tx) DismissSuggestion(ctx context.Context, caseID int64, actor string, 
 // moveMessages moves messages (all of from's when ids is nil) with their
 // timeline entries from one case to another and returns the ids moved.
 func (t *tx) moveMessages(ctx context.Context, from, to int64, ids []int64) ([]int64, error) {
-	rows, err := t.tx.QueryContext(ctx, `SELECT id FROM messages WHERE case_id = ?`, from)
+	have, err := queryIDs(ctx, t.tx, `SELECT id FROM messages WHERE case_id = ?`, from)
 	if err != nil {
-		return nil, err
-	}
-	var have []int64
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			rows.Close()
-			return nil, err
-		}
-		have = append(have, id)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
 		return nil, err
 	}
 	var moved []int64
@@ -277,21 +264,8 @@ func (t *tx) Split(ctx context.Context, s store.Split) (store.CaseMove, error) {
 	if s.NewCase.Domain != domain {
 		return fail(store.ErrCrossDomain)
 	}
-	var have []int64
-	rows, err := t.tx.QueryContext(ctx, `SELECT id FROM messages WHERE case_id = ?`, s.CaseID)
+	have, err := queryIDs(ctx, t.tx, `SELECT id FROM messages WHERE case_id = ?`, s.CaseID)
 	if err != nil {
-		return fail(err)
-	}
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			rows.Close()
-			return fail(err)
-		}
-		have = append(have, id)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
 		return fail(err)
 	}
 	if err := driverutil.CheckSplit(have, s.MessageIDs); err != nil {

@@ -230,7 +230,10 @@ func testFindCasesByExternalID(t *testing.T, s store.Store) {
 	})
 }
 
-func testFindCasesByConversation(t *testing.T, s store.Store) {
+// testFindConversationCasesOfAnyone: the newest case of a conversation,
+// messages stored earlier in the same transaction included, never across
+// domains.
+func testFindConversationCasesOfAnyone(t *testing.T, s store.Store) {
 	older, _ := newCase(t, s, "gemeente")
 	newer, _ := newCase(t, s, "gemeente")
 	sociaal, _ := newCase(t, s, "sociaalhuis")
@@ -242,20 +245,23 @@ func testFindCasesByConversation(t *testing.T, s store.Store) {
 	insert(t, s, add("cv-1", "gemeente", "t_1", older), add("cv-2", "gemeente", "t_2", older))
 	insert(t, s, add("cv-3", "gemeente", "t_2", newer))
 	insert(t, s, add("cv-4", "sociaalhuis", "t_1", sociaal), add("cv-5", "sociaalhuis", "t_s", sociaal), add("cv-6", "gemeente", "", older))
-	key := func(domain, id string) store.DomainKey { return store.DomainKey{Domain: domain, Value: id} }
+	query := func(domain, id string) store.ConversationQuery {
+		return store.ConversationQuery{Domain: domain, ConversationID: id}
+	}
 	inTx(t, s, func(tx store.Tx) {
 		insertTx(t, tx, add("cv-7", "gemeente", "t_3", newer)) // earlier in the same transaction
-		keys := []store.DomainKey{
-			key("gemeente", "t_1"), key("gemeente", "t_2"), key("gemeente", "t_3"),
-			key("sociaalhuis", "t_1"), key("gemeente", "t_s"), key("gemeente", "t_none"), key("gemeente", ""),
-		}
-		got, err := tx.FindCasesByConversation(ctx(t), keys)
+		got, err := tx.FindConversationCases(ctx(t), []store.ConversationQuery{
+			query("gemeente", "t_1"), query("gemeente", "t_2"), query("gemeente", "t_3"),
+			query("sociaalhuis", "t_1"), query("gemeente", "t_s"), query("gemeente", "t_none"), query("gemeente", ""),
+		})
 		if err != nil {
 			t.Fatal(err)
 		}
-		diff(t, "FindCasesByConversation", got, map[store.DomainKey]int64{
-			keys[0]: older, keys[1]: newer, keys[2]: newer, keys[3]: sociaal,
-		})
+		cases := make([]int64, len(got))
+		for i, m := range got {
+			cases[i] = m.CaseID
+		}
+		diff(t, "FindConversationCases", cases, []int64{older, newer, newer, sociaal, 0, 0, 0})
 	})
 }
 

@@ -46,7 +46,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"CreateCasesInvalid", testCreateCasesInvalid},
 		{"FindCasesByRef", testFindCasesByRef},
 		{"FindCasesByExternalID", testFindCasesByExternalID},
-		{"FindCasesByConversation", testFindCasesByConversation},
+		{"FindConversationCasesOfAnyone", testFindConversationCasesOfAnyone},
 		{"FindConversationCases", testFindConversationCases},
 		{"RoutedCase", testRoutedCase},
 		{"Deadlines", testDeadlines},
