@@ -2,7 +2,6 @@ package web
 
 import (
 	"cmp"
-	"errors"
 	"net/http"
 	"net/url"
 	"slices"
@@ -35,13 +34,8 @@ func (h *Handler) notFoundCase(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) showCase(w http.ResponseWriter, r *http.Request, p auth.Principal) {
-	d, err := h.cw.Case(r.Context(), p, r.PathValue("ref"))
-	switch {
-	case errors.Is(err, casework.ErrNotFound):
-		h.notFoundCase(w, r)
-		return
-	case err != nil:
-		h.storeFailed(w, r, "case page", err)
+	d, ok := h.caseFor(w, r, p)
+	if !ok {
 		return
 	}
 	if !h.recordView(w, r, p, store.AccessEntry{Action: store.AccessViewCase, CaseRef: d.Ref, ContactID: d.ContactID, Domain: d.Domain},

@@ -17,7 +17,6 @@ import (
 	"github.com/meldpunt/meldpunt/internal/intake"
 	"github.com/meldpunt/meldpunt/internal/registry"
 	"github.com/meldpunt/meldpunt/internal/registry/casework"
-	"github.com/meldpunt/meldpunt/internal/registry/sources"
 	"github.com/meldpunt/meldpunt/internal/registry/store"
 	"github.com/meldpunt/meldpunt/internal/testutil/natstest"
 	"github.com/meldpunt/meldpunt/internal/web"
@@ -67,7 +66,7 @@ func newEnvWith(t testing.TB, kind string, o uiOptions) *busEnv {
 			t.Fatal(err)
 		}
 		ib := intake.New(b)
-		opts.Intake, opts.Republisher, opts.Sources = ib, ib, sourceAdapter{ib}
+		opts.Intake, opts.Republisher, opts.Sources = ib, ib, ib
 		runRegistry(t, st, b, log)
 	}
 	ui, err := web.New(opts)
@@ -100,19 +99,6 @@ func runRegistry(t testing.TB, st store.Store, b *bus.Bus, log *slog.Logger) {
 		_ = r.Run(ctx, cons) // ends with the context
 	}()
 	t.Cleanup(func() { cancel(); <-done })
-}
-
-// sourceAdapter gives the UI the source reports of the intake adapter, as
-// the registry's wiring does.
-type sourceAdapter struct{ ib *intake.Bus }
-
-func (a sourceAdapter) SourceReports(ctx context.Context) ([]sources.Report, error) {
-	rs, err := a.ib.SourceReports(ctx)
-	out := make([]sources.Report, len(rs))
-	for i, r := range rs {
-		out[i] = sources.Report(r)
-	}
-	return out, err
 }
 
 // failingLog is a store whose access log cannot be written (a full disk, a

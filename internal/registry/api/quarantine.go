@@ -1,7 +1,6 @@
 package api
 
 import (
-	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -25,11 +24,7 @@ import (
 
 // Republisher sends a quarantined payload to the intake stream again
 // (package intake adapts *bus.Bus).
-type Republisher interface {
-	// Republish publishes payload on subject so that the stream does not
-	// drop it as a duplicate of the event it once held.
-	Republish(ctx context.Context, subject string, payload []byte) error
-}
+type Republisher = quarantine.Republisher
 
 // WithRepublisher lets the handler retry quarantined items through r.
 // Without it, POST /api/v1/quarantine/{id}/retry answers 503.
@@ -98,10 +93,6 @@ func (h *Handler) quarantineRoutes() []Route {
 	}
 }
 
-// seesQuarantine reports whether p may see quarantined items: every known
-// domain (the role is checked by the route).
-func seesQuarantine(p auth.Principal) bool { return quarantine.Visible(p) }
-
 func (h *Handler) listQuarantine(w http.ResponseWriter, r *http.Request, p auth.Principal) {
 	q := r.URL.Query()
 	f := store.QuarantineFilter{Limit: 50}
@@ -131,7 +122,7 @@ func (h *Handler) listQuarantine(w http.ResponseWriter, r *http.Request, p auth.
 		}
 		f.BeforeID = n
 	}
-	if !seesQuarantine(p) {
+	if !quarantine.Visible(p) {
 		writeJSON(w, http.StatusOK, QuarantineList{Items: []QuarantineItem{}, Restricted: true})
 		return
 	}
@@ -156,7 +147,7 @@ func (h *Handler) listQuarantine(w http.ResponseWriter, r *http.Request, p auth.
 // may not see or that does not exist.
 func (h *Handler) quarantineEntry(w http.ResponseWriter, r *http.Request, p auth.Principal) (store.QuarantineEntry, bool) {
 	id := pathID(r)
-	if !seesQuarantine(p) || id == 0 {
+	if !quarantine.Visible(p) || id == 0 {
 		writeError(w, http.StatusNotFound, "no quarantined item "+r.PathValue("id"))
 		return store.QuarantineEntry{}, false
 	}
