@@ -416,18 +416,9 @@ func (s *Service) AnswerForward(ctx context.Context, p auth.Principal, ref strin
 		answer, err = text("answer", answer, true)
 		return err
 	}, func(ctx context.Context, tx store.Tx, c store.Case, actor string, now time.Time) error {
-		if err := tx.ForwardAnswered(ctx, store.ForwardAnswer{CaseID: c.ID, ForwardID: forwardID, Answer: answer, Actor: actor, At: now}); err != nil {
+		waiting, err := tx.ForwardAnswered(ctx, store.ForwardAnswer{CaseID: c.ID, ForwardID: forwardID, Answer: answer, Actor: actor, At: now})
+		if err != nil || c.Status != store.StatusWaiting || waiting > 0 {
 			return err
-		}
-		if c.Status != store.StatusWaiting {
-			return nil
-		}
-		d, err := s.st.GetCase(ctx, c.Ref)
-		if err != nil {
-			return err
-		}
-		if slices.ContainsFunc(d.Forwards, func(f store.Forward) bool { return f.ID != forwardID && f.AnsweredAt == nil }) {
-			return nil
 		}
 		return tx.SetStatuses(ctx, []store.StatusChange{{CaseID: c.ID, Status: store.StatusInProgress, Actor: actor, At: now,
 			Detail: "antwoord ontvangen"}})
@@ -487,14 +478,10 @@ func (s *Service) Split(ctx context.Context, p auth.Principal, ref string, messa
 // UndoMove reverses a merge or split that involves case ref.
 func (s *Service) UndoMove(ctx context.Context, p auth.Principal, ref string, moveID int64) (store.CaseDetail, error) {
 	return s.act(ctx, p, auth.RoleBehandelaar, ref, nil, func(ctx context.Context, tx store.Tx, c store.Case, actor string, now time.Time) error {
-		d, err := s.st.GetCase(ctx, c.Ref)
-		if err != nil {
-			return err
-		}
-		if !slices.ContainsFunc(d.Moves, func(m store.CaseMove) bool { return m.ID == moveID }) {
+		_, err := tx.UndoMove(ctx, c.ID, moveID, actor, now)
+		if errors.Is(err, ErrNotFound) {
 			return fmt.Errorf("no merge or split %d of case %s: %w", moveID, c.Ref, ErrNotFound)
 		}
-		_, err = tx.UndoMove(ctx, moveID, actor, now)
 		return err
 	})
 }

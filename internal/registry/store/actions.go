@@ -41,9 +41,10 @@ type CaseActions interface {
 	// organisation ("forward") and returns the forward's id.
 	Forward(ctx context.Context, f Forward) (int64, error)
 	// ForwardAnswered records the organisation's answer to a forward
-	// ("forward-answer"). ErrNotFound when the forward is not of that case;
+	// ("forward-answer") and returns how many forwards of the case still
+	// wait for an answer. ErrNotFound when the forward is not of that case;
 	// ErrInvalid when it was answered already.
-	ForwardAnswered(ctx context.Context, a ForwardAnswer) error
+	ForwardAnswered(ctx context.Context, a ForwardAnswer) (waiting int, err error)
 	// DismissSuggestion clears the case's suggestion ("suggestion").
 	DismissSuggestion(ctx context.Context, caseID int64, actor string, at time.Time, detail string) error
 	// Merge moves every message of case From (with their timeline
@@ -60,8 +61,9 @@ type CaseActions interface {
 	// still in the target go back to the source. After a merge the source
 	// gets its status back; after a split the new case becomes merged
 	// into the source. Both cases get an "unmerge" or "unsplit" entry.
-	// ErrInvalid when the move was undone already.
-	UndoMove(ctx context.Context, moveID int64, actor string, at time.Time) (CaseMove, error)
+	// ErrNotFound when the move does not involve case caseID (the case the
+	// caller was allowed to act on); ErrInvalid when it was undone already.
+	UndoMove(ctx context.Context, caseID, moveID int64, actor string, at time.Time) (CaseMove, error)
 }
 
 // Note is a staff note on a case.

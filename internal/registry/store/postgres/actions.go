@@ -129,9 +129,9 @@ func (t *tx) Forward(ctx context.Context, f store.Forward) (int64, error) {
 	return fwdID, nil
 }
 
-func (t *tx) ForwardAnswered(ctx context.Context, a store.ForwardAnswer) error {
+func (t *tx) ForwardAnswered(ctx context.Context, a store.ForwardAnswer) (int, error) {
 	if err := t.flush(ctx); err != nil {
-		return fmt.Errorf("record answer to forward %d: %w", a.ForwardID, err)
+		return 0, fmt.Errorf("record answer to forward %d: %w", a.ForwardID, err)
 	}
 	var (
 		org      string
@@ -140,23 +140,27 @@ func (t *tx) ForwardAnswered(ctx context.Context, a store.ForwardAnswer) error {
 	err := t.tx.QueryRow(ctx, `SELECT organisation, answered_at FROM case_forwards WHERE id = $1 AND case_id = $2 FOR UPDATE`,
 		a.ForwardID, a.CaseID).Scan(&org, &answered)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return errNotFound("forward %d of case %d", a.ForwardID, a.CaseID)
+		return 0, errNotFound("forward %d of case %d", a.ForwardID, a.CaseID)
 	}
 	if err != nil {
-		return fmt.Errorf("record answer to forward %d: %w", a.ForwardID, err)
+		return 0, fmt.Errorf("record answer to forward %d: %w", a.ForwardID, err)
 	}
 	if answered != nil {
-		return fmt.Errorf("record answer to forward %d: answered already: %w", a.ForwardID, store.ErrInvalid)
+		return 0, fmt.Errorf("record answer to forward %d: answered already: %w", a.ForwardID, store.ErrInvalid)
 	}
 	when := at(a.At)
 	if _, err := t.tx.Exec(ctx, `UPDATE case_forwards SET answered_at = $2, answer = $3 WHERE id = $1`,
 		a.ForwardID, when, driverutil.Clean(a.Answer)); err != nil {
-		return fmt.Errorf("record answer to forward %d: %w", a.ForwardID, err)
+		return 0, fmt.Errorf("record answer to forward %d: %w", a.ForwardID, err)
 	}
 	if _, err := t.timeline(ctx, a.CaseID, when, "forward-answer", a.Actor, driverutil.ForwardAnswerDetail(org, a.Answer)); err != nil {
-		return fmt.Errorf("record answer to forward %d: %w", a.ForwardID, err)
+		return 0, fmt.Errorf("record answer to forward %d: %w", a.ForwardID, err)
 	}
-	return nil
+	var waiting int
+	if err := t.tx.QueryRow(ctx, `SELECT count(*) FROM case_forwards WHERE case_id = $1 AND answered_at IS NULL`, a.CaseID).Scan(&waiting); err != nil {
+		return 0, fmt.Errorf("record answer to forward %d: %w", a.ForwardID, err)
+	}
+	return waiting, nil
 }
 
 func (t *tx) DismissSuggestion(ctx context.Context, caseID int64, actor string, when time.Time, detail string) error {
@@ -322,7 +326,7 @@ func (t *tx) Split(ctx context.Context, s store.Split) (store.CaseMove, error) {
 	return mv, nil
 }
 
-func (t *tx) UndoMove(ctx context.Context, moveID int64, actor string, when time.Time) (store.CaseMove, error) {
+func (t *tx) UndoMove(ctx context.Context, caseID, moveID int64, actor string, when time.Time) (store.CaseMove, error) {
 	fail := func(err error) (store.CaseMove, error) {
 		return store.CaseMove{}, fmt.Errorf("undo move %d: %w", moveID, err)
 	}
@@ -343,6 +347,9 @@ func (t *tx) UndoMove(ctx context.Context, moveID int64, actor string, when time
 	}
 	if err != nil {
 		return fail(err)
+	}
+	if mv.FromCaseID != caseID && mv.ToCaseID != caseID {
+		return fail(errNotFound("move %d of case %d", moveID, caseID))
 	}
 	if mv.UndoneAt != nil {
 		return fail(fmt.Errorf("undone already: %w", store.ErrInvalid))

@@ -108,7 +108,7 @@ func (t *tx) Forward(ctx context.Context, f store.Forward) (int64, error) {
 	return fwdID, nil
 }
 
-func (t *tx) ForwardAnswered(ctx context.Context, a store.ForwardAnswer) error {
+func (t *tx) ForwardAnswered(ctx context.Context, a store.ForwardAnswer) (int, error) {
 	var (
 		org      string
 		answered *time.Time
@@ -116,23 +116,27 @@ func (t *tx) ForwardAnswered(ctx context.Context, a store.ForwardAnswer) error {
 	err := t.tx.QueryRowContext(ctx, `SELECT organisation, answered_at FROM case_forwards WHERE id = ? AND case_id = ?`,
 		a.ForwardID, a.CaseID).Scan(&org, nullTimeColumn{&answered})
 	if errors.Is(err, sql.ErrNoRows) {
-		return errNotFound("forward %d of case %d", a.ForwardID, a.CaseID)
+		return 0, errNotFound("forward %d of case %d", a.ForwardID, a.CaseID)
 	}
 	if err != nil {
-		return fmt.Errorf("record answer to forward %d: %w", a.ForwardID, err)
+		return 0, fmt.Errorf("record answer to forward %d: %w", a.ForwardID, err)
 	}
 	if answered != nil {
-		return fmt.Errorf("record answer to forward %d: answered already: %w", a.ForwardID, store.ErrInvalid)
+		return 0, fmt.Errorf("record answer to forward %d: answered already: %w", a.ForwardID, store.ErrInvalid)
 	}
 	when := at(a.At)
 	if _, err := t.tx.ExecContext(ctx, `UPDATE case_forwards SET answered_at = ?, answer = ? WHERE id = ?`,
 		formatTime(when), driverutil.Clean(a.Answer), a.ForwardID); err != nil {
-		return fmt.Errorf("record answer to forward %d: %w", a.ForwardID, err)
+		return 0, fmt.Errorf("record answer to forward %d: %w", a.ForwardID, err)
 	}
 	if _, err := t.timeline(ctx, a.CaseID, when, "forward-answer", a.Actor, driverutil.ForwardAnswerDetail(org, a.Answer)); err != nil {
-		return fmt.Errorf("record answer to forward %d: %w", a.ForwardID, err)
+		return 0, fmt.Errorf("record answer to forward %d: %w", a.ForwardID, err)
 	}
-	return nil
+	var waiting int
+	if err := t.tx.QueryRowContext(ctx, `SELECT count(*) FROM case_forwards WHERE case_id = ? AND answered_at IS NULL`, a.CaseID).Scan(&waiting); err != nil {
+		return 0, fmt.Errorf("record answer to forward %d: %w", a.ForwardID, err)
+	}
+	return waiting, nil
 }
 
 func (t *tx) DismissSuggestion(ctx context.Context, caseID int64, actor string, when time.Time, detail string) error {
@@ -314,7 +318,7 @@ func scanMove(row interface{ Scan(...any) error }, extra ...any) (store.CaseMove
 	return m, nil
 }
 
-func (t *tx) UndoMove(ctx context.Context, moveID int64, actor string, when time.Time) (store.CaseMove, error) {
+func (t *tx) UndoMove(ctx context.Context, caseID, moveID int64, actor string, when time.Time) (store.CaseMove, error) {
 	fail := func(err error) (store.CaseMove, error) {
 		return store.CaseMove{}, fmt.Errorf("undo move %d: %w", moveID, err)
 	}
@@ -327,6 +331,9 @@ func (t *tx) UndoMove(ctx context.Context, moveID int64, actor string, when time
 	}
 	if err != nil {
 		return fail(err)
+	}
+	if mv.FromCaseID != caseID && mv.ToCaseID != caseID {
+		return fail(errNotFound("move %d of case %d", moveID, caseID))
 	}
 	if mv.UndoneAt != nil {
 		return fail(fmt.Errorf("undone already: %w", store.ErrInvalid))

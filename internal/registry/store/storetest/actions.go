@@ -55,7 +55,7 @@ func testNotesAssignForward(t *testing.T, s store.Store) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := tx.ForwardAnswered(ctx(t), store.ForwardAnswer{CaseID: c.ID, ForwardID: fwdID, Answer: "Hersteld op 10/12.", Actor: "joke", At: at(14)}); err != nil {
+		if waiting, err := tx.ForwardAnswered(ctx(t), store.ForwardAnswer{CaseID: c.ID, ForwardID: fwdID, Answer: "Hersteld op 10/12.", Actor: "joke", At: at(14)}); err != nil || waiting != 0 {
 			t.Fatal(err)
 		}
 	})
@@ -83,12 +83,14 @@ func testNotesAssignForward(t *testing.T, s store.Store) {
 	})
 	wantNotFound(t, "LockCase of an unknown case", err)
 	err = inTxErr(ctx(t), s, func(tx store.Tx) error {
-		return tx.ForwardAnswered(ctx(t), store.ForwardAnswer{CaseID: c2, ForwardID: fwdID, At: at(20)})
+		_, err := tx.ForwardAnswered(ctx(t), store.ForwardAnswer{CaseID: c2, ForwardID: fwdID, At: at(20)})
+		return err
 	})
 	wantNotFound(t, "ForwardAnswered of another case's forward", err)
 	for name, f := range map[string]func(tx store.Tx) error{
 		"answered twice": func(tx store.Tx) error {
-			return tx.ForwardAnswered(ctx(t), store.ForwardAnswer{CaseID: c.ID, ForwardID: fwdID, At: at(20)})
+			_, err := tx.ForwardAnswered(ctx(t), store.ForwardAnswer{CaseID: c.ID, ForwardID: fwdID, At: at(20)})
+			return err
 		},
 		"no organisation": func(tx store.Tx) error {
 			_, err := tx.Forward(ctx(t), store.Forward{CaseID: c.ID, Organisation: "  ", At: at(20)})
@@ -249,7 +251,7 @@ func testMergeSplit(t *testing.T, s store.Store) {
 
 	// Undo the merge: b gets its message and status back.
 	inTx(t, s, func(tx store.Tx) {
-		if _, err := tx.UndoMove(ctx(t), merge.ID, "jan", at(20)); err != nil {
+		if _, err := tx.UndoMove(ctx(t), a.ID, merge.ID, "jan", at(20)); err != nil {
 			t.Fatal(err)
 		}
 	})
@@ -259,7 +261,9 @@ func testMergeSplit(t *testing.T, s store.Store) {
 	if db.Status != store.StatusNew || db.MergedInto != 0 || db.Moves[0].UndoneAt == nil || db.Moves[0].UndoneBy != "jan" {
 		t.Errorf("b after undo: status %q, merged into %d, moves %+v", db.Status, db.MergedInto, db.Moves)
 	}
-	if err := inTxErr(ctx(t), s, func(tx store.Tx) error { _, err := tx.UndoMove(ctx(t), merge.ID, "jan", at(21)); return err }); !errors.Is(err, store.ErrInvalid) {
+	err := inTxErr(ctx(t), s, func(tx store.Tx) error { _, err := tx.UndoMove(ctx(t), soc.ID, merge.ID, "jan", at(21)); return err })
+	wantNotFound(t, "UndoMove of a move of other cases", err)
+	if err := inTxErr(ctx(t), s, func(tx store.Tx) error { _, err := tx.UndoMove(ctx(t), a.ID, merge.ID, "jan", at(21)); return err }); !errors.Is(err, store.ErrInvalid) {
 		t.Errorf("undo twice: error %v, want ErrInvalid", err)
 	}
 
@@ -280,7 +284,7 @@ func testMergeSplit(t *testing.T, s store.Store) {
 		t.Errorf("split-off case %+v, timeline %v", dn.Case, kinds(dn))
 	}
 	inTx(t, s, func(tx store.Tx) {
-		if _, err := tx.UndoMove(ctx(t), split.ID, "els", at(40)); err != nil {
+		if _, err := tx.UndoMove(ctx(t), a.ID, split.ID, "els", at(40)); err != nil {
 			t.Fatal(err)
 		}
 	})
@@ -307,14 +311,14 @@ func testMergeSplit(t *testing.T, s store.Store) {
 			t.Fatal(err)
 		}
 	})
-	if err := inTxErr(ctx(t), s, func(tx store.Tx) error { _, err := tx.UndoMove(ctx(t), split2.ID, "els", at(52)); return err }); !errors.Is(err, store.ErrInvalid) {
+	if err := inTxErr(ctx(t), s, func(tx store.Tx) error { _, err := tx.UndoMove(ctx(t), a.ID, split2.ID, "els", at(52)); return err }); !errors.Is(err, store.ErrInvalid) {
 		t.Errorf("undo a split before the merge that followed it: error %v, want ErrInvalid", err)
 	}
 	inTx(t, s, func(tx store.Tx) {
-		if _, err := tx.UndoMove(ctx(t), merge2.ID, "els", at(53)); err != nil {
+		if _, err := tx.UndoMove(ctx(t), a.ID, merge2.ID, "els", at(53)); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := tx.UndoMove(ctx(t), split2.ID, "els", at(54)); err != nil {
+		if _, err := tx.UndoMove(ctx(t), a.ID, split2.ID, "els", at(54)); err != nil {
 			t.Fatal(err)
 		}
 	})

@@ -195,7 +195,7 @@ func newPrivacyWorld(t *testing.T, s store.Store) privacyWorld {
 			Question: "Kunnen jullie de stoep aan de " + griet.Address + " bekijken?", Actor: "els", At: at(11)}); err != nil {
 			t.Fatal(err)
 		}
-		if err := tx.ForwardAnswered(ctx(t), store.ForwardAnswer{CaseID: w.grietCase.ID, ForwardID: w.forwardID,
+		if _, err := tx.ForwardAnswered(ctx(t), store.ForwardAnswer{CaseID: w.grietCase.ID, ForwardID: w.forwardID,
 			Answer: "Hersteld bij " + griet.Name + ".", Actor: "els", At: at(12)}); err != nil {
 			t.Fatal(err)
 		}
